@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Developer entry point that works on a fresh machine with only Python 3.11+.
+
+    python3 scripts/dev.py demo   # local moto server, Trivy leftovers + look-alikes, plan/apply/plan
+    python3 scripts/dev.py test   # ruff, mypy and the whole pytest suite
+
+Each command first makes sure `.venv` exists and holds the project with its dev extras; the
+install is redone only when pyproject.toml changes (a hash is kept inside the venv).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".dev-install-stamp"
+
+
+def _run(*cmd: str | Path) -> int:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.call([str(c) for c in cmd], cwd=ROOT)
+
+
+def ensure_venv() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    if not PYTHON.exists():
+        print(f"creating virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    steps = [
+        (PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip"),
+        (PYTHON, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]"),
+    ]
+    for step in steps:
+        if _run(*step) != 0:
+            sys.exit("installing the project into .venv failed (see pip's output above)")
+    STAMP.write_text(wanted + "\n")
+
+
+def test(extra: list[str]) -> int:
+    checks = [
+        (PYTHON, "-m", "ruff", "check", "."),
+        (PYTHON, "-m", "mypy"),
+    ]
+    failed = [" ".join(str(c) for c in check[2:4]) for check in checks if _run(*check) != 0]
+    rc = _run(PYTHON, "-m", "pytest", "-n", "2", *extra)
+    if failed:
+        print(f"FAILED checks: {', '.join(failed)}", flush=True)
+        return 1
+    return rc
+
+
+def demo(extra: list[str]) -> int:
+    return _run(PYTHON, ROOT / "scripts" / "demo.py", *extra)
+
+
+def main(argv: list[str]) -> int:
+    commands = {"test": test, "demo": demo}
+    if not argv or argv[0] not in commands:
+        print(__doc__)
+        return 2
+    ensure_venv()
+    return commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
