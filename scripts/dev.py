@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Developer entry point that works on a fresh machine with only Python 3.11+.
 
-    python3 scripts/dev.py demo   # local moto server, Trivy leftovers + look-alikes, plan/apply/plan
+    python3 scripts/dev.py demo   # moto server, Trivy leftovers + look-alikes, plan/apply/plan
     python3 scripts/dev.py test   # ruff, mypy and the whole pytest suite
 
 Each command first makes sure `.venv` exists and holds the project with its dev extras; the
@@ -30,7 +30,7 @@ def _run(*cmd: str | Path) -> int:
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - runs under whatever python3 the user has
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
