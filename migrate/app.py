@@ -1,0 +1,88 @@
+"""What every command gets from the top-level options, and the helpers they share."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+from rich.console import Console
+
+from migrate import document, render
+from migrate.aws import Account, SessionFactory, SessionHook
+from migrate.errors import InputError
+from migrate.fingerprint import DEFAULT_REGIONS
+from migrate.kinds.base import Settings
+from migrate.model import Resource as Res
+from migrate.model import ScanError, Targets
+from migrate.progress import Reporter
+from migrate.targeting import parse_accounts, parse_regions, resolve_accounts, resolve_regions
+
+
+@dataclass
+class App:
+    profile: str | None = None
+    output: str = "table"
+    verbose: int = 0
+    # Seams for embedding the command (tests, other tools): a hook applied to every boto3 session
+    # and timing settings. The defaults are what users get.
+    session_hook: SessionHook | None = None
+    settings: Settings = field(default_factory=Settings)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def factory(self) -> SessionFactory:
+        return SessionFactory(self.profile, self.session_hook)
+
+    @property
+    def out(self) -> Console:
+        return Console(file=sys.stdout, soft_wrap=False, width=200 if not sys.stdout.isatty()
+                       else None)
+
+    @property
+    def err(self) -> Console:
+        return Console(file=sys.stderr, stderr=True)
+
+    def reporter(self) -> Reporter:
+        return Reporter(self.err, self.verbose)
+
+    def configure_logging(self) -> None:
+        if self.verbose:
+            logging.basicConfig(level=logging.DEBUG if self.verbose > 1 else logging.INFO,
+                                stream=sys.stderr, format="%(name)s: %(message)s")
+            if self.verbose < 3:
+                logging.getLogger("botocore").setLevel(logging.WARNING)
+                logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+    def resolve(self, regions: str | None, all_regions: bool, accounts: str | None,
+                organization: bool, role_name: str | None) -> tuple[Targets, list[Account]]:
+        if role_name is not None and not (accounts or organization):
+            raise InputError("--role-name goes with --accounts or --organization")
+        account_ids = parse_accounts(accounts)
+        region_list = parse_regions(regions)
+        base = self.factory.base()
+        chosen = resolve_regions(base, region_list, all_regions)
+        found = resolve_accounts(self.factory, (chosen or list(DEFAULT_REGIONS))[0], account_ids,
+                                 organization, role_name)
+        return Targets(chosen, [a.id for a in found], role_name), found
+
+    def emit(self, command: str, targets: Targets, resources: list[Res],
+             errors: list[ScanError], applied: bool) -> dict[str, Any]:
+        doc = document.build(command, targets, resources, errors)
+        if self.output == "json":
+            click.echo(json.dumps(doc, indent=2))
+        else:
+            render.tables(self.out, resources, errors, applied)
+            self.out.print(render.summary_line(resources, applied))
+        for err in errors:
+            if self.output == "json":  # the table already shows them
+                click.secho(f"error: {err.account}/{err.region}: {err.error}", err=True,
+                            fg="red")
+        return doc
+
+
+pass_app = click.make_pass_decorator(App, ensure=True)

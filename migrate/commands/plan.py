@@ -1,0 +1,50 @@
+"""`defender-migrate trivy plan`: read-only; what would be deleted, in order, and what is kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from migrate import document, options
+from migrate.app import App, pass_app
+from migrate.errors import EXIT_CHANGES, EXIT_FAILED, EXIT_OK
+from migrate.model import Action
+from migrate.planner import make_plan
+
+
+@click.command()
+@options.targeting
+@options.out_file
+@options.detailed_exitcode
+@options.concurrency
+@pass_app
+def plan(app: App, regions: str | None, all_regions: bool, accounts: str | None,
+         organization: bool, role_name: str | None, out: Path | None, detailed_exitcode: bool,
+         concurrency: int) -> int:
+    """Show what would be deleted, in deletion order, and what is kept and why (read-only).
+
+    Makes no change: only Describe/List/Get calls. Save the plan with --out, review it, then
+    delete exactly what it lists with `defender-migrate trivy apply PLAN_FILE`.
+
+    \b
+    Examples:
+      defender-migrate trivy plan
+      defender-migrate trivy plan --all-regions --out trivy.plan.json
+      defender-migrate -o json trivy plan --organization --role-name OrganizationAccountAccessRole
+      defender-migrate trivy plan --accounts 111111111111,222222222222 --role-name Audit \\
+          --detailed-exitcode   # exit 2 when leftovers exist (for CI)
+    """
+    targets, found = app.resolve(regions, all_regions, accounts, organization, role_name)
+    with app.reporter() as reporter:
+        result = make_plan(found, targets.regions, concurrency, reporter, app.stop, app.settings)
+    doc = app.emit("plan", targets, result.resources, result.errors, applied=False)
+    if out is not None:
+        document.write(out, doc)
+        click.echo(f"plan written to {out}; delete what it lists with: "
+                   f"defender-migrate trivy apply {out}", err=True)
+    if result.errors:
+        return EXIT_FAILED
+    if detailed_exitcode and any(r.action is Action.DELETE for r in result.resources):
+        return EXIT_CHANGES
+    return EXIT_OK

@@ -1,0 +1,147 @@
+"""`apply`: delete what an approved plan lists, re-checking each resource first.
+
+Work is split into independent units (the ECS/VPC chain of one account and region; each
+bucket), run concurrently. Inside a unit a fresh scan decides, per approved resource, whether it
+still matches (delete), has gone (already-gone) or no longer matches (skipped); resources are then
+deleted in dependency order and a failure stops the rest of that chain.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from migrate.audit import AuditLog
+from migrate.aws import Account, describe_error
+from migrate.kinds import EPHEMERAL, KINDS, ecs, rank, s3, vpc
+from migrate.kinds.base import Ctx, Settings, StopRequested
+from migrate.model import Action, Resource, Status
+from migrate.progress import Reporter
+from migrate.runner import run_all
+
+INTERRUPTED = "interrupted (Ctrl-C) before this resource; run apply again to finish"
+
+
+@dataclass
+class Unit:
+    account: Account
+    region: str
+    approved: list[Resource]
+    bucket: bool = False
+    extra: list[Resource] = field(default_factory=list)  # fresh finds reported beside the plan
+
+
+def _fresh(ctx: Ctx, unit: Unit) -> list[Resource]:
+    if unit.bucket:
+        found = s3.classify(ctx, unit.approved[0].id, [unit.region])
+        return [] if found is None else [found]
+    findings = ecs.discover(ctx)
+    return [r for r in (*findings.resources, *vpc.discover(ctx, findings.task_enis))
+            if KINDS.get(r.kind) is not None]
+
+
+def reconcile(ctx: Ctx, unit: Unit, fresh: list[Resource]) -> list[Resource]:
+    """Decide what to delete now; sets the status of everything that will not be deleted."""
+    fresh_by_key = {r.key: r for r in fresh}
+    approved_keys = {r.key for r in unit.approved}
+    approved_ids = {r.id for r in unit.approved}
+    todo: list[Resource] = []
+    for res in unit.approved:
+        now = fresh_by_key.get(res.key)
+        if now is None:
+            if KINDS[res.kind].exists(ctx, res):
+                res.status = Status.SKIPPED
+                res.error = "no longer matches the Trivy fingerprint; not deleted"
+            else:
+                res.status = Status.ALREADY_GONE
+        elif now.action is Action.KEEP:
+            res.status = Status.SKIPPED
+            res.error = f"no longer matches: {now.reason}"
+        else:
+            todo.append(res)
+    for now in fresh:
+        if now.action is not Action.DELETE or now.key in approved_keys:
+            continue
+        if now.kind in EPHEMERAL and now.parent in approved_ids:
+            now.reason += f"; appeared after the plan, part of approved {now.parent}"
+            todo.append(now)
+        else:
+            now.action = Action.KEEP
+            now.status = Status.SKIPPED
+            now.error = "not in the approved plan; run plan again to include it"
+        unit.extra.append(now)
+    return sorted(todo, key=lambda r: (rank(r.kind), r.parent or "", r.id))
+
+
+def _run_unit(unit: Unit, settings: Settings, audit: AuditLog, stop: threading.Event,
+              reporter: Reporter) -> None:
+    ctx = Ctx(unit.account, unit.region, unit.account.session(), settings, audit, stop,
+              reporter.say)
+    try:
+        todo = reconcile(ctx, unit, _fresh(ctx, unit))
+    except StopRequested:
+        _mark(unit.approved, INTERRUPTED)
+        return
+    except (ClientError, BotoCoreError) as exc:
+        _mark(unit.approved, f"could not re-check before deleting: {describe_error(exc)}",
+              Status.FAILED)
+        return
+    for res in unit.approved + unit.extra:
+        if res.status is not None:
+            reporter.step(f"{res.status.value} {res.kind} {res.id}")
+    for i, res in enumerate(todo):
+        try:
+            res.status = KINDS[res.kind].delete(ctx, res)
+        except StopRequested:
+            _mark(todo[i:], INTERRUPTED)
+            return
+        except (ClientError, BotoCoreError, RuntimeError) as exc:
+            res.status = Status.FAILED
+            res.error = describe_error(exc)
+            reporter.step(f"FAILED {res.kind} {res.id}: {res.error}")
+            _mark(todo[i + 1:], f"not attempted: {res.kind} {res.id} failed before it")
+            return
+        reporter.step(f"{res.status.value} {res.kind} {res.id}")
+
+
+def _mark(resources: list[Resource], why: str, status: Status = Status.SKIPPED) -> None:
+    for res in resources:
+        if res.status is None:
+            res.status = status
+            res.error = why
+
+
+def units_for(approved: list[Resource], accounts: dict[str, Account]) -> list[Unit]:
+    chains: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+    units: list[Unit] = []
+    for res in approved:
+        if res.kind == "s3-bucket":
+            units.append(Unit(accounts[res.account], res.region, [res], bucket=True))
+        else:
+            chains[(res.account, res.region)].append(res)
+    units += [Unit(accounts[a], r, chain) for (a, r), chain in sorted(chains.items())]
+    return units
+
+
+def execute(approved: list[Resource], accounts: dict[str, Account], workers: int,
+            settings: Settings, audit: AuditLog, stop: threading.Event,
+            reporter: Reporter) -> list[Resource]:
+    """Delete the approved resources; returns them (and fresh finds) with a status each."""
+    units = units_for([r for r in approved if r.action is Action.DELETE], accounts)
+    reporter.start("deleting", sum(len(u.approved) for u in units))
+    try:
+        outcomes = run_all(units, lambda u: _run_unit(u, settings, audit, stop, reporter),
+                           workers, stop)
+    except KeyboardInterrupt:
+        for unit in units:
+            _mark(unit.approved, INTERRUPTED)
+        raise
+    finally:
+        reporter.finish()
+    for unit, outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            _mark(unit.approved, f"unexpected error: {outcome!r}", Status.FAILED)
+    return [res for unit in units for res in (*unit.approved, *unit.extra)]

@@ -1,0 +1,32 @@
+"""One small unit per AWS resource kind, and the deletion order between them (FACTS.md §5)."""
+
+from __future__ import annotations
+
+from migrate.kinds.base import Kind
+from migrate.kinds.ecs import EcsCluster, EcsContainerInstance, EcsService, EcsTask
+from migrate.kinds.s3 import S3Bucket
+from migrate.kinds.vpc import (
+    InternetGateway,
+    NetworkInterface,
+    RouteTable,
+    SecurityGroup,
+    Subnet,
+    Vpc,
+)
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        S3Bucket(), EcsService(), EcsTask(), EcsContainerInstance(), EcsCluster(),
+        NetworkInterface(), InternetGateway(), RouteTable(), SecurityGroup(), Subnet(), Vpc(),
+    )
+}
+# Kinds whose instances come and go on their own (a service restarts tasks; a task gets an ENI):
+# one that appears after a plan was approved is deleted with its approved parent.
+EPHEMERAL = {"ecs-task", "network-interface"}
+
+
+def rank(kind: str) -> int:
+    """Deletion order; look-alike kinds (never deleted) sort last."""
+    found = KINDS.get(kind)
+    return found.rank if found is not None else 1000

@@ -1,0 +1,125 @@
+"""What every resource kind shares: the per-account/region context and the kind interface.
+
+Each kind (Cloud Custodian style) is one small unit: how to delete it and how to tell whether it
+still exists. Discovery lives beside the kinds of each module, because the Trivy fingerprint is
+about groups (a cluster and its tasks, a VPC and what is inside it), not single resources.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, TypeVar
+
+import boto3
+from botocore.exceptions import ClientError
+
+from migrate.audit import AuditLog
+from migrate.aws import Account, describe_error, error_code
+from migrate.model import Resource, Status
+
+T = TypeVar("T")
+
+
+class StopRequested(Exception):
+    """Ctrl-C was pressed: stop before the next mutating call."""
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A mutating call was attempted while planning; a bug, never expected."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    eni_timeout: float = 600.0
+    poll_interval: float = 5.0
+    retry_attempts: int = 8
+    retry_base_delay: float = 2.0
+    retry_max_delay: float = 30.0
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass
+class Ctx:
+    """Everything one worker needs for one account and region."""
+
+    account: Account
+    region: str
+    session: boto3.Session
+    settings: Settings = field(default_factory=Settings)
+    audit: AuditLog | None = None  # None while planning: no mutating call is allowed
+    stop: threading.Event = field(default_factory=threading.Event)
+    say: Callable[[str], None] = _quiet
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        key = (service, region or self.region)
+        if key not in self._clients:
+            self._clients[key] = self.account.client(self.session, service, key[1])
+        return self._clients[key]
+
+    def mutate(self, service: str, operation: str, resource: str, /, region: str | None = None,
+               **params: Any) -> Any:
+        """Make one mutating call, recorded in the audit log whatever its result."""
+        if self.audit is None:
+            raise ReadOnlyViolation(f"{service}:{operation} attempted while planning")
+        if self.stop.is_set():
+            raise StopRequested
+        method = getattr(self.client(service, region), _snake(operation))
+        where = region or self.region
+        try:
+            result = method(**params)
+        except ClientError as exc:
+            self.audit.record(self.account.id, where, f"{service}:{operation}", resource,
+                              describe_error(exc))
+            raise
+        self.audit.record(self.account.id, where, f"{service}:{operation}", resource, "ok")
+        return result
+
+    def retrying(self, codes: Iterable[str], what: str, call: Callable[[], T]) -> T:
+        """Retry errors AWS raises while a dependency is still going away, with a bound."""
+        wanted = frozenset(codes)
+        delay = self.settings.retry_base_delay
+        for attempt in range(1, self.settings.retry_attempts + 1):
+            try:
+                return call()
+            except ClientError as exc:
+                if error_code(exc) not in wanted or attempt == self.settings.retry_attempts:
+                    raise
+                self.say(f"{what}: {error_code(exc)}, retry {attempt} in {delay:.0f}s")
+                if self.stop.wait(delay):
+                    raise StopRequested from exc
+                delay = min(delay * 2, self.settings.retry_max_delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _snake(operation: str) -> str:
+    out = []
+    for i, ch in enumerate(operation):
+        if ch.isupper() and i:
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+class Kind(Protocol):
+    name: ClassVar[str]
+    rank: ClassVar[int]  # deletion order within an account and region
+
+    def delete(self, ctx: Ctx, res: Resource) -> Status: ...
+
+    def exists(self, ctx: Ctx, res: Resource) -> bool: ...
+
+
+def paginate(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
+    for page in client.get_paginator(operation).paginate(**params):
+        yield from page.get(key, [])
+
+
+def chunks(items: list[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,189 @@
+"""The Trivy scanner's ECS cluster, and what must go before it: services, tasks, instances."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from botocore.exceptions import ClientError
+
+from migrate.aws import error_code
+from migrate.fingerprint import CLUSTER_NAME, LOOKALIKE_PATTERN
+from migrate.kinds.base import Ctx, chunks, paginate
+from migrate.model import Action, Resource, Status
+
+STOP_REASON = "defender-migrate: removing the retired Trivy vulnerability scanner"
+GONE = {"ClusterNotFoundException", "ServiceNotFoundException", "ServiceNotActiveException"}
+
+
+@dataclass
+class EcsFindings:
+    resources: list[Resource] = field(default_factory=list)
+    # ENIs of the Trivy cluster's tasks, running or recently stopped: the only ENIs that may be
+    # inside the Trivy VPC without making it "not ours".
+    task_enis: set[str] = field(default_factory=set)
+
+
+def _task_enis(task: dict[str, Any]) -> set[str]:
+    return {
+        d["value"]
+        for att in task.get("attachments", [])
+        if att.get("type") == "ElasticNetworkInterface"
+        for d in att.get("details", [])
+        if d.get("name") == "networkInterfaceId"
+    }
+
+
+def discover(ctx: Ctx) -> EcsFindings:
+    ecs = ctx.client("ecs")
+    found = EcsFindings()
+    names = [arn.rsplit("/", 1)[-1] for arn in paginate(ecs, "list_clusters", "clusterArns")]
+    for name in sorted(n for n in names if n != CLUSTER_NAME and LOOKALIKE_PATTERN.search(n)):
+        found.resources.append(_keep(ctx, "ecs-cluster", name,
+                                     f"name is not exactly {CLUSTER_NAME}: not the Trivy cluster"))
+    if CLUSTER_NAME not in names:
+        return found
+    clusters = ecs.describe_clusters(clusters=[CLUSTER_NAME])["clusters"]
+    active = [c for c in clusters if c.get("status") != "INACTIVE"]
+    if not active:
+        return found
+    cluster_arn = active[0]["clusterArn"]
+    reason = f"in the Trivy cluster {CLUSTER_NAME}"
+
+    service_arns = list(paginate(ecs, "list_services", "serviceArns", cluster=CLUSTER_NAME))
+    for batch in chunks(service_arns, 10):
+        for svc in ecs.describe_services(cluster=CLUSTER_NAME, services=batch)["services"]:
+            if svc.get("status") == "INACTIVE":
+                continue
+            found.resources.append(_delete(ctx, "ecs-service", svc["serviceArn"], reason,
+                                           CLUSTER_NAME, desiredCount=svc.get("desiredCount", 0)))
+    for desired in ("RUNNING", "STOPPED"):
+        task_arns = list(paginate(ecs, "list_tasks", "taskArns", cluster=CLUSTER_NAME,
+                                  desiredStatus=desired))
+        for batch in chunks(task_arns, 100):
+            for task in ecs.describe_tasks(cluster=CLUSTER_NAME, tasks=batch)["tasks"]:
+                found.task_enis |= _task_enis(task)
+                if desired == "RUNNING" and task.get("lastStatus") != "STOPPED":
+                    found.resources.append(_delete(ctx, "ecs-task", task["taskArn"], reason,
+                                                   CLUSTER_NAME))
+    for arn in paginate(ecs, "list_container_instances", "containerInstanceArns",
+                        cluster=CLUSTER_NAME):
+        found.resources.append(_delete(ctx, "ecs-container-instance", arn, reason,
+                                       CLUSTER_NAME))
+    found.resources.append(_delete(ctx, "ecs-cluster", CLUSTER_NAME,
+                                   f"ECS cluster named exactly {CLUSTER_NAME}", None,
+                                   arn=cluster_arn))
+    return found
+
+
+def _delete(ctx: Ctx, kind: str, id_: str, reason: str, parent: str | None,
+            **details: Any) -> Resource:
+    return Resource(ctx.account.id, ctx.region, kind, id_, Action.DELETE, reason, parent,
+                    dict(details))
+
+
+def _keep(ctx: Ctx, kind: str, id_: str, reason: str) -> Resource:
+    return Resource(ctx.account.id, ctx.region, kind, id_, Action.KEEP, reason)
+
+
+class EcsService:
+    name: ClassVar[str] = "ecs-service"
+    rank: ClassVar[int] = 10
+
+    def delete(self, ctx: Ctx, res: Resource) -> Status:
+        try:
+            svc = ctx.client("ecs").describe_services(cluster=CLUSTER_NAME, services=[res.id])
+            live = [s for s in svc["services"] if s.get("status") != "INACTIVE"]
+            if not live:
+                return Status.ALREADY_GONE
+            if live[0].get("desiredCount", 0):
+                ctx.mutate("ecs", "UpdateService", res.id, cluster=CLUSTER_NAME, service=res.id,
+                           desiredCount=0)
+            ctx.mutate("ecs", "DeleteService", res.id, cluster=CLUSTER_NAME, service=res.id,
+                       force=True)
+        except ClientError as exc:
+            if error_code(exc) in GONE:
+                return Status.ALREADY_GONE
+            raise
+        return Status.DELETED
+
+    def exists(self, ctx: Ctx, res: Resource) -> bool:
+        try:
+            svc = ctx.client("ecs").describe_services(cluster=CLUSTER_NAME, services=[res.id])
+        except ClientError as exc:
+            if error_code(exc) in GONE:
+                return False
+            raise
+        return any(s.get("status") != "INACTIVE" for s in svc["services"])
+
+
+class EcsTask:
+    name: ClassVar[str] = "ecs-task"
+    rank: ClassVar[int] = 11
+
+    def _running(self, ctx: Ctx, res: Resource) -> bool:
+        try:
+            tasks = ctx.client("ecs").describe_tasks(cluster=CLUSTER_NAME, tasks=[res.id])
+        except ClientError as exc:
+            if error_code(exc) in GONE:
+                return False
+            raise
+        return any(t.get("lastStatus") != "STOPPED" and t.get("desiredStatus") != "STOPPED"
+                   for t in tasks["tasks"])
+
+    def delete(self, ctx: Ctx, res: Resource) -> Status:
+        if not self._running(ctx, res):
+            return Status.ALREADY_GONE
+        ctx.mutate("ecs", "StopTask", res.id, cluster=CLUSTER_NAME, task=res.id,
+                   reason=STOP_REASON)
+        return Status.DELETED
+
+    def exists(self, ctx: Ctx, res: Resource) -> bool:
+        return self._running(ctx, res)
+
+
+class EcsContainerInstance:
+    name: ClassVar[str] = "ecs-container-instance"
+    rank: ClassVar[int] = 12
+
+    def delete(self, ctx: Ctx, res: Resource) -> Status:
+        if not self.exists(ctx, res):
+            return Status.ALREADY_GONE
+        ctx.mutate("ecs", "DeregisterContainerInstance", res.id, cluster=CLUSTER_NAME,
+                   containerInstance=res.id, force=True)
+        return Status.DELETED
+
+    def exists(self, ctx: Ctx, res: Resource) -> bool:
+        try:
+            found = ctx.client("ecs").describe_container_instances(
+                cluster=CLUSTER_NAME, containerInstances=[res.id])
+        except ClientError as exc:
+            if error_code(exc) in GONE:
+                return False
+            raise
+        return any(ci.get("status") != "INACTIVE" for ci in found["containerInstances"])
+
+
+class EcsCluster:
+    name: ClassVar[str] = "ecs-cluster"
+    rank: ClassVar[int] = 13
+
+    def delete(self, ctx: Ctx, res: Resource) -> Status:
+        if not self.exists(ctx, res):
+            return Status.ALREADY_GONE
+        try:
+            ctx.retrying(
+                ("ClusterContainsServicesException", "ClusterContainsTasksException",
+                 "ClusterContainsContainerInstancesException", "UpdateInProgressException"),
+                f"delete ECS cluster {res.id}",
+                lambda: ctx.mutate("ecs", "DeleteCluster", res.id, cluster=res.id),
+            )
+        except ClientError as exc:
+            if error_code(exc) in GONE:
+                return Status.ALREADY_GONE
+            raise
+        return Status.DELETED
+
+    def exists(self, ctx: Ctx, res: Resource) -> bool:
+        clusters = ctx.client("ecs").describe_clusters(clusters=[res.id])["clusters"]
+        return any(c.get("status") != "INACTIVE" for c in clusters)

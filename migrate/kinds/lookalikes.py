@@ -1,0 +1,56 @@
+"""Things that look related to the Trivy scanner but whose names were never documented.
+
+They are reported as `keep` with advice and never deleted by guess (FACTS.md §4).
+"""
+
+from __future__ import annotations
+
+from migrate.fingerprint import LOOKALIKE_PATTERN
+from migrate.kinds.base import Ctx, paginate
+from migrate.model import GLOBAL_REGION, Action, Resource
+
+LIVE_STACK_STATUSES = [
+    "CREATE_IN_PROGRESS", "CREATE_FAILED", "CREATE_COMPLETE", "ROLLBACK_IN_PROGRESS",
+    "ROLLBACK_FAILED", "ROLLBACK_COMPLETE", "DELETE_IN_PROGRESS", "DELETE_FAILED",
+    "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE",
+    "UPDATE_FAILED", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_FAILED",
+    "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE",
+    "REVIEW_IN_PROGRESS", "IMPORT_IN_PROGRESS", "IMPORT_COMPLETE",
+    "IMPORT_ROLLBACK_IN_PROGRESS", "IMPORT_ROLLBACK_FAILED", "IMPORT_ROLLBACK_COMPLETE",
+]
+
+
+def _keep(ctx: Ctx, kind: str, id_: str, advice: str, region: str | None = None) -> Resource:
+    return Resource(ctx.account.id, region or ctx.region, kind, id_, Action.KEEP,
+                    f"looks related to the Trivy scanner; not deleted by guess: {advice}")
+
+
+def discover_regional(ctx: Ctx) -> list[Resource]:
+    out: list[Resource] = []
+    families = paginate(ctx.client("ecs"), "list_task_definition_families", "families",
+                        status="ACTIVE")
+    out += [_keep(ctx, "ecs-task-definition", f, "if it ran the Trivy scanner, deregister its "
+                  "revisions with `aws ecs deregister-task-definition`")
+            for f in sorted(families) if LOOKALIKE_PATTERN.search(f)]
+    groups = paginate(ctx.client("logs"), "describe_log_groups", "logGroups")
+    out += [_keep(ctx, "log-group", g["logGroupName"], "if it held the Trivy scanner's logs and "
+                  "you no longer need them, `aws logs delete-log-group`")
+            for g in groups if LOOKALIKE_PATTERN.search(g["logGroupName"])]
+    cfn = ctx.client("cloudformation")
+    stacks = paginate(cfn, "list_stacks", "StackSummaries", StackStatusFilter=LIVE_STACK_STATUSES)
+    out += [_keep(ctx, "cloudformation-stack", s["StackName"], "if it is the old Trivy "
+                  "onboarding stack, delete the stack itself so CloudFormation does not drift")
+            for s in stacks if LOOKALIKE_PATTERN.search(s["StackName"])]
+    stacksets = paginate(cfn, "list_stack_sets", "Summaries", Status="ACTIVE")
+    out += [_keep(ctx, "cloudformation-stackset", s["StackSetName"], "if it deployed the Trivy "
+                  "scanner to member accounts, remove its stack instances, then the StackSet")
+            for s in stacksets if LOOKALIKE_PATTERN.search(s["StackSetName"])]
+    return out
+
+
+def discover_global(ctx: Ctx) -> list[Resource]:
+    roles = paginate(ctx.client("iam"), "list_roles", "Roles")
+    return [_keep(ctx, "iam-role", r["RoleName"], "if it was the Trivy task's role, detach its "
+                  "policies and delete it; the MDVM connector uses other roles",
+                  region=GLOBAL_REGION)
+            for r in roles if LOOKALIKE_PATTERN.search(r["RoleName"])]

@@ -1,0 +1,144 @@
+"""The Trivy scanner's S3 buckets: emptied of every version, delete marker and upload, then deleted.
+
+Buckets are global to an account but live in one region (GetBucketLocation): a bucket outside
+the selected regions is kept, with that reason. Emptying streams page by page in DeleteObjects
+batches of at most 1000 keys, so memory does not grow with the object count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from botocore.exceptions import ClientError
+
+from migrate.aws import error_code
+from migrate.fingerprint import BUCKET_LOOKALIKE_PREFIX, NAME, bucket_matches
+from migrate.kinds.base import Ctx, StopRequested, paginate
+from migrate.model import Action, Resource, Status
+
+BATCH = 1000
+NO_BUCKET = {"NoSuchBucket"}
+
+
+def bucket_region(ctx: Ctx, name: str) -> str:
+    location = ctx.client("s3").get_bucket_location(Bucket=name).get("LocationConstraint")
+    # Legacy answers: no constraint means us-east-1, "EU" means eu-west-1.
+    return str({None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location))
+
+
+def _object_lock(ctx: Ctx, name: str, region: str) -> bool:
+    try:
+        conf = ctx.client("s3", region).get_object_lock_configuration(Bucket=name)
+    except ClientError as exc:
+        if error_code(exc) == "ObjectLockConfigurationNotFoundError":
+            return False
+        raise
+    return bool(conf.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled")
+
+
+def discover(ctx: Ctx, regions: list[str]) -> list[Resource]:
+    """List the account's buckets once; `ctx.region` is only where the listing call goes."""
+    names = sorted(b["Name"] for b in paginate(ctx.client("s3"), "list_buckets", "Buckets"))
+    found = (classify(ctx, name, regions) for name in names
+             if name.startswith(BUCKET_LOOKALIKE_PREFIX))
+    return [res for res in found if res is not None]
+
+
+def classify(ctx: Ctx, name: str, regions: list[str]) -> Resource | None:
+    """Whether one bucket is a Trivy bucket to delete now; None when it does not exist."""
+    try:
+        region = bucket_region(ctx, name)
+    except ClientError as exc:
+        if error_code(exc) in NO_BUCKET:
+            return None
+        raise
+    res = Resource(ctx.account.id, region, "s3-bucket", name, Action.KEEP, "")
+    if not bucket_matches(name):
+        res.reason = (f"name is not {NAME} followed by the end, '-', '.' or a digit: "
+                      "not a Trivy bucket")
+    elif region not in regions:
+        res.reason = (f"in {region}, outside the selected regions; add it with --regions "
+                      "or use --all-regions")
+    elif _object_lock(ctx, name, region):
+        res.reason = ("Object Lock is enabled: locked versions cannot be removed before "
+                      "their retention ends; empty and delete it yourself")
+    else:
+        res.action = Action.DELETE
+        res.reason = f"bucket name starts with {NAME}"
+    return res
+
+
+class S3Bucket:
+    name: ClassVar[str] = "s3-bucket"
+    rank: ClassVar[int] = 1
+
+    def delete(self, ctx: Ctx, res: Resource) -> Status:
+        if not self.exists(ctx, res):
+            return Status.ALREADY_GONE
+        deleted = [0]
+
+        def empty_then_delete() -> None:
+            deleted[0] += self._empty(ctx, res, deleted[0])
+            ctx.mutate("s3", "DeleteBucket", res.id, region=res.region, Bucket=res.id)
+
+        try:
+            ctx.retrying({"BucketNotEmpty", "OperationAborted"}, f"delete bucket {res.id}",
+                         empty_then_delete)
+        except ClientError as exc:
+            if error_code(exc) in NO_BUCKET:
+                return Status.ALREADY_GONE
+            raise
+        res.details["objects_deleted"] = deleted[0]
+        return Status.DELETED
+
+    def exists(self, ctx: Ctx, res: Resource) -> bool:
+        try:
+            ctx.client("s3", res.region).head_bucket(Bucket=res.id)
+        except ClientError as exc:
+            if error_code(exc) in {"404", "NoSuchBucket", "NotFound"}:
+                return False
+            raise
+        return True
+
+    def _empty(self, ctx: Ctx, res: Resource, done_before: int) -> int:
+        s3 = ctx.client("s3", res.region)
+        done = 0
+        for batch in _batches(_versions(s3, res.id), BATCH):
+            if ctx.stop.is_set():
+                raise StopRequested
+            result = ctx.mutate("s3", "DeleteObjects", f"{res.id} ({len(batch)} keys)",
+                                region=res.region, Bucket=res.id,
+                                Delete={"Objects": batch, "Quiet": True})
+            errors = result.get("Errors", [])
+            if errors:
+                first = errors[0]
+                raise RuntimeError(
+                    f"{len(errors)} of {len(batch)} objects could not be deleted from {res.id}, "
+                    f"e.g. {first.get('Key')}: {first.get('Code')} {first.get('Message', '')}"
+                    .rstrip())
+            done += len(batch)
+            ctx.say(f"emptying s3://{res.id}: {done_before + done:,} objects deleted")
+        for upload in paginate(s3, "list_multipart_uploads", "Uploads", Bucket=res.id):
+            ctx.mutate("s3", "AbortMultipartUpload", f"{res.id}/{upload['Key']}",
+                       region=res.region, Bucket=res.id, Key=upload["Key"],
+                       UploadId=upload["UploadId"])
+        return done
+
+
+def _versions(s3: Any, bucket: str) -> Iterator[dict[str, str]]:
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        for item in (*page.get("Versions", []), *page.get("DeleteMarkers", [])):
+            yield {"Key": item["Key"], "VersionId": item["VersionId"]}
+
+
+def _batches(items: Iterator[dict[str, str]], size: int) -> Iterator[list[dict[str, str]]]:
+    batch: list[dict[str, str]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+

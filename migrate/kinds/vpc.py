@@ -1,0 +1,364 @@
+"""The Trivy scanner's VPC and what is inside it: found only through a VPC that matches exactly.
+
+A VPC matches when it carries the Trivy tag, has CIDR 10.0.0.0/16 and is not the default VPC.
+If it holds anything the scanner did not create, the VPC is kept with that reason and nothing
+in it is deleted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from botocore.exceptions import ClientError
+
+from migrate.aws import error_code
+from migrate.fingerprint import DEFAULT_ROUTE, NAME, SUBNET_CIDR, TAG_KEYS, VPC_CIDR, has_trivy_tag
+from migrate.kinds.base import Ctx, StopRequested, paginate
+from migrate.model import Action, Resource, Status
+
+ECS_ATTACHMENT_PREFIX = "arn:aws:ecs:"
+
+
+@dataclass
+class VpcContents:
+    """The scanner's own resources in one VPC, and everything that is not the scanner's."""
+
+    enis: list[str] = field(default_factory=list)
+    igws: list[str] = field(default_factory=list)
+    route_tables: list[str] = field(default_factory=list)
+    security_groups: list[str] = field(default_factory=list)
+    subnets: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+
+
+def _vpc_filter(vpc_id: str, name: str = "vpc-id") -> list[dict[str, Any]]:
+    return [{"Name": name, "Values": [vpc_id]}]
+
+
+def _is_ecs_eni(eni: dict[str, Any]) -> bool:
+    desc = str(eni.get("Description", ""))
+    return desc.startswith(ECS_ATTACHMENT_PREFIX) and ":attachment/" in desc
+
+
+def _inspect(ctx: Ctx, vpc_id: str, task_enis: set[str]) -> VpcContents:
+    ec2 = ctx.client("ec2")
+    found = VpcContents()
+    flt = _vpc_filter(vpc_id)
+
+    for igw in paginate(ec2, "describe_internet_gateways", "InternetGateways",
+                        Filters=_vpc_filter(vpc_id, "attachment.vpc-id")):
+        if has_trivy_tag(igw.get("Tags")):
+            found.igws.append(igw["InternetGatewayId"])
+        else:
+            found.foreign.append(f"untagged internet gateway {igw['InternetGatewayId']}")
+
+    for subnet in paginate(ec2, "describe_subnets", "Subnets", Filters=flt):
+        if subnet.get("CidrBlock") == SUBNET_CIDR and has_trivy_tag(subnet.get("Tags")):
+            found.subnets.append(subnet["SubnetId"])
+        else:
+            found.foreign.append(f"subnet {subnet['SubnetId']} ({subnet.get('CidrBlock')}, "
+                                 "not the Trivy subnet)")
+
+    for table in paginate(ec2, "describe_route_tables", "RouteTables", Filters=flt):
+        rtb = table["RouteTableId"]
+        main = any(a.get("Main") for a in table.get("Associations", []))
+        odd = [r for r in table.get("Routes", []) if not _trivy_route(r, found.igws)]
+        if odd:
+            found.foreign.append(f"route table {rtb} with route "
+                                 f"{_route_text(odd[0])} the scanner did not create")
+        elif not main and not has_trivy_tag(table.get("Tags")):
+            found.foreign.append(f"untagged route table {rtb}")
+        elif not main:
+            found.route_tables.append(rtb)
+
+    for group in paginate(ec2, "describe_security_groups", "SecurityGroups", Filters=flt):
+        if group.get("GroupName") == "default":
+            continue  # deleted together with the VPC
+        if has_trivy_tag(group.get("Tags")):
+            found.security_groups.append(group["GroupId"])
+        else:
+            found.foreign.append(f"security group {group['GroupId']} ({group.get('GroupName')})")
+
+    for eni in paginate(ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=flt):
+        eni_id = eni["NetworkInterfaceId"]
+        if eni_id in task_enis or (_is_ecs_eni(eni) and eni.get("Status") == "available"):
+            found.enis.append(eni_id)
+        else:
+            found.foreign.append(f"network interface {eni_id} "
+                                 f"({eni.get('Description') or eni.get('InterfaceType')})")
+
+    for reservation in paginate(ec2, "describe_instances", "Reservations", Filters=[
+            *flt, {"Name": "instance-state-name",
+                   "Values": ["pending", "running", "stopping", "stopped", "shutting-down"]}]):
+        found.foreign += [f"EC2 instance {i['InstanceId']}" for i in reservation["Instances"]]
+    found.foreign += [
+        f"NAT gateway {n['NatGatewayId']}"
+        for n in paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=flt)
+        if n.get("State") not in ("deleted", "deleting", "failed")
+    ]
+    found.foreign += [
+        f"VPC endpoint {e['VpcEndpointId']}"
+        for e in paginate(ec2, "describe_vpc_endpoints", "VpcEndpoints", Filters=flt)
+        if e.get("State", "").lower() not in ("deleted", "deleting", "failed", "rejected")
+    ]
+    for side in ("requester-vpc-info.vpc-id", "accepter-vpc-info.vpc-id"):
+        found.foreign += [
+            f"VPC peering connection {p['VpcPeeringConnectionId']}"
+            for p in paginate(ec2, "describe_vpc_peering_connections", "VpcPeeringConnections",
+                              Filters=_vpc_filter(vpc_id, side))
+            if p.get("Status", {}).get("Code") in ("active", "pending-acceptance", "provisioning")
+        ]
+    found.foreign += [
+        f"transit gateway attachment {a['TransitGatewayAttachmentId']}"
+        for a in paginate(ec2, "describe_transit_gateway_vpc_attachments",
+                          "TransitGatewayVpcAttachments", Filters=flt)
+        if a.get("State") not in ("deleted", "deleting", "failed", "rejected")
+    ]
+    found.foreign += [
+        f"VPN gateway {g['VpnGatewayId']}"
+        for g in ec2.describe_vpn_gateways(
+            Filters=_vpc_filter(vpc_id, "attachment.vpc-id"))["VpnGateways"]
+        if g.get("State") not in ("deleted", "deleting")
+    ]
+    found.foreign += [
+        f"network ACL {acl['NetworkAclId']}"
+        for acl in paginate(ec2, "describe_network_acls", "NetworkAcls", Filters=flt)
+        if not acl.get("IsDefault")
+    ]
+    found.foreign += [
+        f"load balancer {lb['LoadBalancerName']}"
+        for lb in paginate(ctx.client("elbv2"), "describe_load_balancers", "LoadBalancers")
+        if lb.get("VpcId") == vpc_id
+    ]
+    found.foreign += [
+        f"classic load balancer {lb['LoadBalancerName']}"
+        for lb in paginate(ctx.client("elb"), "describe_load_balancers",
+                           "LoadBalancerDescriptions")
+        if lb.get("VPCId") == vpc_id
+    ]
+    return found
+
+
+def _trivy_route(route: dict[str, Any], igws: list[str]) -> bool:
+    dest, gateway = route.get("DestinationCidrBlock"), route.get("GatewayId")
+    return (dest == VPC_CIDR and gateway == "local") or (dest == DEFAULT_ROUTE and gateway in igws)
+
+
+def _route_text(route: dict[str, Any]) -> str:
+    dest = (route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
+            or route.get("DestinationPrefixListId"))
+    target = next((v for k, v in route.items()
+                   if k.endswith("Id") and k != "DestinationPrefixListId"), "?")
+    return f"{dest} -> {target}"
+
+
+def discover(ctx: Ctx, task_enis: set[str]) -> list[Resource]:
+    ec2 = ctx.client("ec2")
+    vpcs: dict[str, dict[str, Any]] = {}
+    for key in TAG_KEYS:
+        for vpc in paginate(ec2, "describe_vpcs", "Vpcs",
+                            Filters=[{"Name": f"tag:{key}", "Values": [NAME]}]):
+            vpcs[vpc["VpcId"]] = vpc
+    out: list[Resource] = []
+    for vpc_id, vpc in sorted(vpcs.items()):
+        res = Resource(ctx.account.id, ctx.region, "vpc", vpc_id, Action.KEEP, "",
+                       details={"cidr": vpc.get("CidrBlock")})
+        if vpc.get("CidrBlock") != VPC_CIDR:
+            res.reason = (f"tagged like the Trivy VPC but its CIDR is {vpc.get('CidrBlock')}, "
+                          f"not {VPC_CIDR}")
+            out.append(res)
+            continue
+        if vpc.get("IsDefault"):
+            res.reason = "the default VPC is never deleted"
+            out.append(res)
+            continue
+        contents = _inspect(ctx, vpc_id, task_enis)
+        children = [
+            ("network-interface", contents.enis, "ENI of the Trivy cluster's tasks"),
+            ("internet-gateway", contents.igws, "Trivy-tagged internet gateway"),
+            ("route-table", contents.route_tables, "Trivy-tagged route table"),
+            ("security-group", contents.security_groups, "Trivy-tagged security group"),
+            ("subnet", contents.subnets, f"Trivy-tagged subnet {SUBNET_CIDR}"),
+        ]
+        if contents.foreign:
+            shown = "; ".join(contents.foreign[:3])
+            more = f" and {len(contents.foreign) - 3} more" if len(contents.foreign) > 3 else ""
+            res.reason = (f"holds what the Trivy scanner did not create: {shown}{more}; "
+                          "nothing in this VPC is deleted")
+            res.details["foreign"] = contents.foreign
+            out.append(res)
+            for kind, ids, _ in children:
+                out += [Resource(ctx.account.id, ctx.region, kind, i, Action.KEEP,
+                                 f"inside VPC {vpc_id}, which is kept", vpc_id) for i in ids]
+            continue
+        for kind, ids, why in children:
+            out += [Resource(ctx.account.id, ctx.region, kind, i, Action.DELETE,
+                             f"{why} in VPC {vpc_id}", vpc_id) for i in ids]
+        res.action = Action.DELETE
+        res.reason = (f"tag {NAME}, CIDR {VPC_CIDR}, only Trivy resources inside "
+                      "(its default security group and main route table go with it)")
+        out.append(res)
+    return out
+
+
+def _gone_on(codes: set[str], call: Callable[[], object]) -> Status:
+    try:
+        call()
+    except ClientError as exc:
+        if error_code(exc) in codes:
+            return Status.ALREADY_GONE
+        raise
+    return Status.DELETED
+
+
+class NetworkInterface:
+    """ECS releases a stopped task's ENI by itself; wait for that, delete it if left available."""
+
+    name: ClassVar[str] = "network-interface"
+    rank: ClassVar[int] = 20
+    NOT_FOUND: ClassVar[set[str]] = {"InvalidNetworkInterfaceID.NotFound"}
+
+    def _describe(self, ctx: Ctx, res: Resource) -> dict[str, Any] | None:
+        try:
+            enis = ctx.client("ec2").describe_network_interfaces(NetworkInterfaceIds=[res.id])
+        except ClientError as exc:
+            if error_code(exc) in self.NOT_FOUND:
+                return None
+            raise
+        return next(iter(enis["NetworkInterfaces"]), None)
+
+    def delete(self, ctx: Ctx, res: Resource) -> Status:
+        deadline = time.monotonic() + ctx.settings.eni_timeout
+        eni = self._describe(ctx, res)
+        if eni is None:
+            return Status.ALREADY_GONE
+        while eni is not None and eni.get("Status") == "in-use":
+            if time.monotonic() >= deadline:
+                raise RuntimeError(
+                    f"{res.id} is still in use after {ctx.settings.eni_timeout:.0f}s; ECS "
+                    "releases a stopped task's ENI within minutes: run apply again later")
+            ctx.say(f"waiting for ECS to release {res.id}")
+            if ctx.stop.wait(ctx.settings.poll_interval):
+                raise StopRequested
+            eni = self._describe(ctx, res)
+        if eni is None:
+            return Status.DELETED  # released by ECS after its task stopped
+        return _gone_on(self.NOT_FOUND, lambda: ctx.mutate(
+            "ec2", "DeleteNetworkInterface", res.id, NetworkInterfaceId=res.id))
+
+    def exists(self, ctx: Ctx, res: Resource) -> bool:
+        return self._describe(ctx, res) is not None
+
+
+class InternetGateway:
+    name: ClassVar[str] = "internet-gateway"
+    rank: ClassVar[int] = 21
+    NOT_FOUND: ClassVar[set[str]] = {"InvalidInternetGatewayID.NotFound"}
+
+    def delete(self, ctx: Ctx, res: Resource) -> Status:
+        try:
+            igw = ctx.client("ec2").describe_internet_gateways(InternetGatewayIds=[res.id])
+        except ClientError as exc:
+            if error_code(exc) in self.NOT_FOUND:
+                return Status.ALREADY_GONE
+            raise
+        for att in igw["InternetGateways"][0].get("Attachments", []):
+            self._detach(ctx, res, att["VpcId"])
+        return _gone_on(self.NOT_FOUND, lambda: ctx.retrying(
+            {"DependencyViolation"}, f"delete {res.id}",
+            lambda: ctx.mutate("ec2", "DeleteInternetGateway", res.id, InternetGatewayId=res.id)))
+
+    def _detach(self, ctx: Ctx, res: Resource, vpc_id: str) -> None:
+        try:
+            ctx.retrying({"DependencyViolation"}, f"detach {res.id}", lambda: ctx.mutate(
+                "ec2", "DetachInternetGateway", res.id, InternetGatewayId=res.id, VpcId=vpc_id))
+        except ClientError as exc:
+            if error_code(exc) != "Gateway.NotAttached":
+                raise
+
+    def exists(self, ctx: Ctx, res: Resource) -> bool:
+        return _exists(lambda: ctx.client("ec2").describe_internet_gateways(
+            InternetGatewayIds=[res.id]), self.NOT_FOUND)
+
+
+class RouteTable:
+    name: ClassVar[str] = "route-table"
+    rank: ClassVar[int] = 22
+    NOT_FOUND: ClassVar[set[str]] = {"InvalidRouteTableID.NotFound"}
+
+    def delete(self, ctx: Ctx, res: Resource) -> Status:
+        try:
+            table = ctx.client("ec2").describe_route_tables(RouteTableIds=[res.id])
+        except ClientError as exc:
+            if error_code(exc) in self.NOT_FOUND:
+                return Status.ALREADY_GONE
+            raise
+        for assoc in table["RouteTables"][0].get("Associations", []):
+            if assoc.get("Main"):
+                continue
+            ctx.mutate("ec2", "DisassociateRouteTable", res.id,
+                       AssociationId=assoc["RouteTableAssociationId"])
+        return _gone_on(self.NOT_FOUND, lambda: ctx.retrying(
+            {"DependencyViolation"}, f"delete {res.id}",
+            lambda: ctx.mutate("ec2", "DeleteRouteTable", res.id, RouteTableId=res.id)))
+
+    def exists(self, ctx: Ctx, res: Resource) -> bool:
+        return _exists(lambda: ctx.client("ec2").describe_route_tables(RouteTableIds=[res.id]),
+                       self.NOT_FOUND)
+
+
+class SecurityGroup:
+    name: ClassVar[str] = "security-group"
+    rank: ClassVar[int] = 23
+    NOT_FOUND: ClassVar[set[str]] = {"InvalidGroup.NotFound", "InvalidGroupId.NotFound"}
+
+    def delete(self, ctx: Ctx, res: Resource) -> Status:
+        return _gone_on(self.NOT_FOUND, lambda: ctx.retrying(
+            {"DependencyViolation"}, f"delete {res.id}",
+            lambda: ctx.mutate("ec2", "DeleteSecurityGroup", res.id, GroupId=res.id)))
+
+    def exists(self, ctx: Ctx, res: Resource) -> bool:
+        return _exists(lambda: ctx.client("ec2").describe_security_groups(GroupIds=[res.id]),
+                       self.NOT_FOUND)
+
+
+class Subnet:
+    name: ClassVar[str] = "subnet"
+    rank: ClassVar[int] = 24
+    NOT_FOUND: ClassVar[set[str]] = {"InvalidSubnetID.NotFound"}
+
+    def delete(self, ctx: Ctx, res: Resource) -> Status:
+        return _gone_on(self.NOT_FOUND, lambda: ctx.retrying(
+            {"DependencyViolation"}, f"delete {res.id}",
+            lambda: ctx.mutate("ec2", "DeleteSubnet", res.id, SubnetId=res.id)))
+
+    def exists(self, ctx: Ctx, res: Resource) -> bool:
+        return _exists(lambda: ctx.client("ec2").describe_subnets(SubnetIds=[res.id]),
+                       self.NOT_FOUND)
+
+
+class Vpc:
+    name: ClassVar[str] = "vpc"
+    rank: ClassVar[int] = 25
+    NOT_FOUND: ClassVar[set[str]] = {"InvalidVpcID.NotFound"}
+
+    def delete(self, ctx: Ctx, res: Resource) -> Status:
+        return _gone_on(self.NOT_FOUND, lambda: ctx.retrying(
+            {"DependencyViolation"}, f"delete {res.id}",
+            lambda: ctx.mutate("ec2", "DeleteVpc", res.id, VpcId=res.id)))
+
+    def exists(self, ctx: Ctx, res: Resource) -> bool:
+        return _exists(lambda: ctx.client("ec2").describe_vpcs(VpcIds=[res.id]), self.NOT_FOUND)
+
+
+def _exists(call: Callable[[], object], not_found: set[str]) -> bool:
+    try:
+        call()
+    except ClientError as exc:
+        if error_code(exc) in not_found:
+            return False
+        raise
+    return True

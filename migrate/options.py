@@ -1,0 +1,55 @@
+"""Options shared by several commands, defined once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+regions = click.option(
+    "--regions", metavar="R1,R2",
+    help="Regions to scan, comma-separated.  [default: us-east-1,eu-central-1, where the Trivy "
+         "scanner was deployed]")
+all_regions = click.option(
+    "--all-regions", is_flag=True, help="Scan every region enabled in the account.")
+accounts = click.option(
+    "--accounts", metavar="ID,ID",
+    help="Accounts to work on, reached by assuming --role-name in each.  [default: the "
+         "credentials' own account]")
+organization = click.option(
+    "--organization", is_flag=True,
+    help="Work on every ACTIVE account of the AWS Organization (needs --role-name).")
+role_name = click.option(
+    "--role-name", metavar="ROLE",
+    help="Role assumed in each other account: arn:aws:iam::<id>:role/ROLE.")
+concurrency = click.option(
+    "--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+    help="Accounts/regions (and buckets) worked on at once.")
+
+
+def targeting(func: F) -> F:
+    for option in reversed((regions, all_regions, accounts, organization, role_name)):
+        func = option(func)
+    return func
+
+
+out_file = click.option(
+    "--out", "out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the plan as JSON to this file, for `trivy apply PLAN_FILE`.")
+detailed_exitcode = click.option(
+    "--detailed-exitcode", is_flag=True,
+    help="Exit 2 when something would be deleted (0: nothing to delete, 1: error).")
+yes = click.option("--yes", "-y", is_flag=True,
+                   help="Delete without asking to type the account ID(s).")
+audit_log = click.option(
+    "--audit-log", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=Path("defender-migrate-audit.jsonl"), show_default=True,
+    help="JSON-lines file every mutating call is appended to.")
+eni_timeout = click.option(
+    "--eni-timeout", type=click.FloatRange(0), default=None, show_default="600",
+    metavar="SECONDS", help="How long to wait for ECS to release a stopped task's network "
+                            "interface before giving up.")

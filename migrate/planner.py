@@ -1,0 +1,101 @@
+"""`plan`: find what the Trivy scanner left, per account and region, without changing anything."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from migrate.aws import Account, describe_error
+from migrate.kinds import ecs, lookalikes, rank, s3, vpc
+from migrate.kinds.base import Ctx, Settings
+from migrate.model import GLOBAL_REGION, Action, Resource, ScanError
+from migrate.progress import Reporter
+from migrate.runner import run_all
+
+READ_HINT = ("the credentials need read access to S3, ECS, EC2, ELB, IAM, CloudWatch Logs and "
+             "CloudFormation (e.g. the ReadOnlyAccess policy)")
+
+
+@dataclass
+class PlanResult:
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[ScanError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Unit:
+    account: Account
+    region: str  # GLOBAL_REGION: the account-wide unit (S3 buckets, IAM roles)
+
+    @property
+    def label(self) -> str:
+        return f"{self.account.id}/{self.region}"
+
+
+def scan_region(ctx: Ctx) -> list[Resource]:
+    found = ecs.discover(ctx)
+    return [*found.resources, *vpc.discover(ctx, found.task_enis),
+            *lookalikes.discover_regional(ctx)]
+
+
+def scan_account(ctx: Ctx, regions: list[str]) -> list[Resource]:
+    return [*s3.discover(ctx, regions), *lookalikes.discover_global(ctx)]
+
+
+def order(resources: list[Resource]) -> list[Resource]:
+    """Deletes first, in deletion order, then keeps; numbered per account and region.
+
+    The key depends only on the resources, so results do not depend on the concurrency.
+    """
+    ordered = sorted(resources, key=lambda r: (r.account, r.region, r.action is Action.KEEP,
+                                               rank(r.kind), r.parent or "", r.id))
+    counters: dict[tuple[str, str], int] = {}
+    for res in ordered:
+        if res.action is Action.DELETE:
+            n = counters.get((res.account, res.region), 0) + 1
+            counters[(res.account, res.region)] = n
+            res.order = n
+        else:
+            res.order = None
+    return ordered
+
+
+def unit_error(exc: BaseException, unit: Unit) -> ScanError:
+    text = describe_error(exc)
+    if "AccessDenied" in text or "UnauthorizedOperation" in text:
+        text = f"{text}; {READ_HINT}"
+    return ScanError(unit.account.id, unit.region, text)
+
+
+def make_plan(accounts: list[Account], regions: list[str], workers: int, reporter: Reporter,
+              stop: threading.Event, settings: Settings | None = None) -> PlanResult:
+    units = [Unit(a, GLOBAL_REGION) for a in accounts]
+    units += [Unit(a, r) for a in accounts for r in regions]
+
+    def work(unit: Unit) -> list[Resource]:
+        where = regions[0] if unit.region == GLOBAL_REGION else unit.region
+        ctx = Ctx(unit.account, where, unit.account.session(), settings or Settings(),
+                  stop=stop, say=reporter.say)
+        scan: Callable[[], list[Resource]] = (
+            (lambda: scan_account(ctx, regions)) if unit.region == GLOBAL_REGION
+            else (lambda: scan_region(ctx)))
+        try:
+            return scan()
+        finally:
+            reporter.step(f"scanned {unit.label}")
+
+    reporter.start("scanning", len(units))
+    result = PlanResult()
+    for unit, outcome in run_all(units, work, workers, stop):
+        if isinstance(outcome, ClientError | BotoCoreError):
+            result.errors.append(unit_error(outcome, unit))
+        elif isinstance(outcome, BaseException):
+            raise outcome
+        else:
+            result.resources += outcome
+    reporter.finish()
+    result.resources = order(result.resources)
+    return result

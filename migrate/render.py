@@ -1,0 +1,54 @@
+"""Human output: one table per account and region, deletes in order, then what is kept and why."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from rich.console import Console
+from rich.table import Table
+
+from migrate.model import Action, Resource, ScanError, Status
+
+STATUS_STYLE = {
+    Status.DELETED: "green", Status.ALREADY_GONE: "green", Status.FAILED: "bold red",
+    Status.SKIPPED: "yellow",
+}
+
+
+def tables(console: Console, resources: list[Resource], errors: list[ScanError],
+           applied: bool) -> None:
+    if not resources and not errors:
+        console.print("No Trivy leftovers and no look-alikes found.")
+    key = lambda r: (r.account, r.region)  # noqa: E731 - a sort key, used twice
+    for (account, region), group in groupby(sorted(resources, key=key), key=key):
+        rows = sorted(group, key=lambda r: (r.order is None, r.order or 0))
+        table = Table(title=f"account {account} · {region}", title_justify="left",
+                      show_lines=False, expand=False)
+        table.add_column("#", justify="right")
+        table.add_column("kind")
+        table.add_column("id", overflow="fold")
+        table.add_column("action")
+        if applied:
+            table.add_column("status")
+        table.add_column("reason" if not applied else "reason / error", overflow="fold")
+        for res in rows:
+            action = "[red]delete[/]" if res.action is Action.DELETE else "keep"
+            cells = [str(res.order or ""), res.kind, res.id, action]
+            if applied:
+                style = STATUS_STYLE.get(res.status, "") if res.status else ""
+                cells.append(f"[{style}]{res.status.value}[/]" if res.status and style else "")
+            cells.append(res.error if applied and res.error else res.reason)
+            table.add_row(*cells)
+        console.print(table)
+    for err in errors:
+        console.print(f"[red]error[/] {err.account}/{err.region}: {err.error}", highlight=False)
+
+
+def summary_line(resources: list[Resource], applied: bool) -> str:
+    deletes = sum(r.action is Action.DELETE for r in resources)
+    keeps = len(resources) - deletes
+    if not applied:
+        return f"Plan: {deletes} to delete, {keeps} kept."
+    counts = {s: sum(r.status is s for r in resources) for s in Status}
+    return ("Apply: " + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+            + f"; {keeps} kept.") if any(counts.values()) else "Apply: nothing to delete."

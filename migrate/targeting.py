@@ -1,0 +1,132 @@
+"""Which accounts and regions to work on, validated before any scan starts."""
+
+from __future__ import annotations
+
+import re
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from migrate.aws import (
+    CLIENT_CONFIG,
+    Account,
+    SessionFactory,
+    caller_account,
+    check_account,
+    describe_error,
+)
+from migrate.errors import CredentialsError, InputError, RefusedError
+from migrate.fingerprint import DEFAULT_REGIONS
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def known_regions(session: boto3.Session) -> set[str]:
+    """Every region botocore knows for EC2, in every partition (no API call)."""
+    return {
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("ec2", partition_name=partition)
+    }
+
+
+def resolve_regions(session: boto3.Session, regions: list[str] | None,
+                    all_regions: bool) -> list[str]:
+    if regions and all_regions:
+        raise InputError("give --regions or --all-regions, not both")
+    if all_regions:
+        try:
+            ec2 = session.client("ec2", region_name=DEFAULT_REGIONS[0], config=CLIENT_CONFIG)
+            found = ec2.describe_regions(AllRegions=False)["Regions"]
+        except (ClientError, BotoCoreError) as exc:
+            raise CredentialsError(f"cannot list the enabled regions: {describe_error(exc)}; "
+                                   "pass them with --regions instead") from exc
+        return sorted(r["RegionName"] for r in found)
+    wanted = list(dict.fromkeys(regions or DEFAULT_REGIONS))
+    unknown = [r for r in wanted if r not in known_regions(session)]
+    if unknown:
+        raise InputError(f"unknown region {', '.join(unknown)}: use region codes such as "
+                         "us-east-1,eu-central-1 (see `aws ec2 describe-regions`)")
+    return wanted
+
+
+def parse_accounts(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    ids = [a.strip() for a in value.split(",") if a.strip()]
+    bad = [a for a in ids if not ACCOUNT_ID.match(a)]
+    if bad or not ids:
+        raise InputError(f"--accounts takes 12-digit AWS account IDs separated by commas, "
+                         f"got {', '.join(bad) or repr(value)}")
+    return list(dict.fromkeys(ids))
+
+
+def parse_regions(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    regions = [r.strip() for r in value.split(",") if r.strip()]
+    if not regions:
+        raise InputError("--regions needs at least one region code, e.g. us-east-1")
+    return regions
+
+
+def _partition(session: boto3.Session, region: str) -> tuple[str, str]:
+    sts = session.client("sts", region_name=region, config=CLIENT_CONFIG)
+    arn = sts.get_caller_identity()["Arn"]
+    return arn.split(":")[1], arn
+
+
+def organization_accounts(session: boto3.Session, region: str) -> list[str]:
+    try:
+        org = session.client("organizations", region_name=region, config=CLIENT_CONFIG)
+        pages = org.get_paginator("list_accounts").paginate()
+        return sorted(a["Id"] for page in pages for a in page["Accounts"]
+                      if a.get("Status", a.get("State")) == "ACTIVE")
+    except (ClientError, BotoCoreError) as exc:
+        raise CredentialsError(
+            f"cannot list the organization's accounts: {describe_error(exc)}; run with the "
+            "management account's (or a delegated administrator's) credentials, or use --accounts"
+        ) from exc
+
+
+def resolve_accounts(factory: SessionFactory, region: str, accounts: list[str] | None,
+                     organization: bool, role_name: str | None) -> list[Account]:
+    """The caller's account by default; others through `arn:aws:iam::<id>:role/<role_name>`."""
+    if accounts and organization:
+        raise InputError("give --accounts or --organization, not both")
+    session = factory.base()
+    own = caller_account(session, region, "the current credentials")
+    if organization:
+        accounts = organization_accounts(session, region)
+    if not accounts:
+        return [Account(own, factory)]
+    others = [a for a in accounts if a != own]
+    if others and not role_name:
+        raise InputError("--accounts/--organization need --role-name ROLE: the role to assume in "
+                         "each account (e.g. OrganizationAccountAccessRole)")
+    partition = _partition(session, region)[0] if others else "aws"
+    return [Account(a, factory) if a == own else
+            Account(a, factory, f"arn:{partition}:iam::{a}:role/{role_name}") for a in accounts]
+
+
+def accounts_for_plan(factory: SessionFactory, region: str, account_ids: list[str],
+                      role_name: str | None) -> dict[str, Account]:
+    """Reach the accounts a plan file was made for, refusing if the credentials do not match."""
+    session = factory.base()
+    own = caller_account(session, region, "the current credentials")
+    found: dict[str, Account] = {}
+    for account_id in account_ids:
+        if account_id == own:
+            found[account_id] = Account(account_id, factory)
+        elif role_name:
+            partition = _partition(session, region)[0]
+            account = Account(account_id, factory,
+                              f"arn:{partition}:iam::{account_id}:role/{role_name}")
+            check_account(account, region)
+            found[account_id] = account
+        else:
+            raise RefusedError(
+                f"the plan file is for account {account_id} but the credentials are for account "
+                f"{own}: nothing deleted; use that account's credentials (--profile) or make a "
+                "new plan")
+    return found
