@@ -45,7 +45,7 @@ class App:
 
     @property
     def err(self) -> Console:
-        return Console(file=sys.stderr, stderr=True)
+        return Console(file=sys.stderr, stderr=True, soft_wrap=not sys.stderr.isatty())
 
     def reporter(self) -> Reporter:
         return Reporter(self.err, self.verbose)

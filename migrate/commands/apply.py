@@ -102,6 +102,7 @@ def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bo
         interrupted, done = True, deletes
     finally:
         audit.close()
+    interrupted = interrupted or app.stop.is_set()
     results = order([*done, *keeps])
     app.emit("apply", targets, results, [], applied=True)
     if interrupted:
