@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import pulumi
+
 from stacks.config import load_config
 
 config = load_config()
+
+if config.azure is not None:
+    from stacks.policy.component import ContainersPolicy
+
+    azure_policy = ContainersPolicy("defender-containers", config.azure)
+    pulumi.export("azurePolicyAssignmentIds", azure_policy.assignment_ids)
+    pulumi.export("azurePolicyPrincipalIds", azure_policy.principal_ids)

@@ -1,0 +1,135 @@
+"""Helpers for the policy stack tests: run the whole program under the recording mocks.
+
+Extends tests/pulumi_mocks.py (not a rewrite): policy assignments get a system-assigned identity
+with a principal ID, and registrations also record the explicit provider they use.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import settings
+
+from tests.pulumi_mocks import RecordingMocks, RecordingMonitor, Registration
+
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAM = ROOT / "stacks" / "__main__.py"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+PA = "azure-native:authorization:PolicyAssignment"
+RA = "azure-native:authorization:RoleAssignment"
+REM_MG = "azure-native:policyinsights:RemediationAtManagementGroup"
+REM_SUB = "azure-native:policyinsights:RemediationAtSubscription"
+EXEMPTION = "azure-native:authorization:PolicyExemption"
+WORKSPACE = "azure-native:operationalinsights:Workspace"
+RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+TRUSTED_ACCESS = "azure-native:containerservice:TrustedAccessRoleBinding"
+PROVIDER = "pulumi:providers:azure-native"
+
+SUB_A = "11111111-1111-1111-1111-111111111111"
+SUB_B = "22222222-2222-2222-2222-222222222222"
+SUB_C = "33333333-3333-3333-3333-333333333333"
+MG = "contoso-platform"
+MG_SCOPE = f"/providers/Microsoft.Management/managementGroups/{MG}"
+
+
+def principal_for(name: str) -> str:
+    """The principal ID the mocks give the identity of the policy assignment named `name`."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"principal/{name}"))
+
+
+def _outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+    if args.typ == PA:
+        identity = args.inputs.get("identity")
+        # Azure creates a principal only for a system-assigned identity that was asked for
+        if identity and identity.get("type") == "SystemAssigned":
+            identity = {**identity, "principalId": principal_for(args.name),
+                        "tenantId": "99999999-9999-9999-9999-999999999999"}
+        return {
+            "identity": identity,
+            "id": f"{args.inputs['scope']}/providers/Microsoft.Authorization/policyAssignments/"
+                  f"{args.inputs['policyAssignmentName']}",
+        }
+    if args.typ == WORKSPACE:
+        return {"id": f"/subscriptions/{SUB_C}/resourceGroups/{args.inputs['resourceGroupName']}"
+                      f"/providers/Microsoft.OperationalInsights/workspaces/"
+                      f"{args.inputs['workspaceName']}"}
+    return {}
+
+
+class PolicyMocks(RecordingMocks):
+    """Gives resources the Azure resource ID the real API would (`id` from `outputs_for`)."""
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[Any, Any]]:
+        resource_id, state = super().new_resource(args)
+        return state.pop("id", resource_id), state
+
+
+@dataclass
+class Recorded(Registration):
+    provider: str = ""
+
+
+class ProviderRecordingMonitor(RecordingMonitor):
+    """Also records each registration's explicit provider reference (`<urn>::<id>`)."""
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if self.registrations and self.registrations[-1].urn == response.urn:
+            last = self.registrations[-1]
+            self.registrations[-1] = Recorded(**vars(last), provider=request.provider)
+        return response
+
+    @staticmethod
+    def provider_urn(registration: Registration) -> str:
+        """The URN of the provider a registration uses ("" for none recorded)."""
+        reference: str = getattr(registration, "provider", "")
+        return reference.rsplit("::", 1)[0] if reference else ""
+
+
+def install_policy_mocks() -> ProviderRecordingMonitor:
+    monitor = ProviderRecordingMonitor(PolicyMocks(outputs_for=_outputs))
+    # set_mocks keeps an existing root stack, and with it the previous program's exports
+    settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project="defender-containers", stack="test", preview=False, monitor=monitor
+    )
+    return monitor
+
+
+def run_program(azure: dict[str, Any] | None, **extra: str) -> tuple[ProviderRecordingMonitor,
+                                                                    dict[str, Any]]:
+    """Run stacks/__main__.py with `defender-containers:azure` = `azure`.
+
+    Returns the monitor and the stack's exports (resolved).
+    """
+    monitor = install_policy_mocks()
+    config = {f"defender-containers:{k}": v for k, v in extra.items()}
+    if azure is not None:
+        config["defender-containers:azure"] = json.dumps(azure)
+    pulumi.runtime.set_all_config(config)
+    exports: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[Any]:
+        runpy.run_path(str(PROGRAM), run_name="__main__")
+        stack = settings.get_root_resource()
+        outputs = dict(getattr(stack, "outputs", {}) or {})
+        return pulumi.Output.all(**outputs).apply(exports.update) if outputs else \
+            pulumi.Output.from_input(None)
+
+    program()
+    return monitor, exports
+
+
+def load_fixture(*parts: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(FIXTURES.joinpath(*parts).read_text())
+    return data
