@@ -14,3 +14,10 @@ if config.azure is not None:
     azure_policy = ContainersPolicy("defender-containers", config.azure)
     pulumi.export("azurePolicyAssignmentIds", azure_policy.assignment_ids)
     pulumi.export("azurePolicyPrincipalIds", azure_policy.principal_ids)
+
+if config.aws is not None:
+    from stacks.aws_connector import AwsConnector, AwsConnectorArgs
+
+    aws_connector = AwsConnector("defender-aws", AwsConnectorArgs(config.aws))
+    pulumi.export("awsConnectorId", aws_connector.connector_id)
+    pulumi.export("awsRoleArns", aws_connector.role_arns)

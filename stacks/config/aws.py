@@ -85,7 +85,8 @@ class AdvancedSettings:
     oidc_thumbprint: str
     audiences: Audiences
     role_names: Mapping[str, str]
-    data_collection_external_id: str
+    # None: each account's own ID (Microsoft's default), also per member account.
+    data_collection_external_id: str | None
     kube_audit_retention_days: int
 
 
@@ -269,7 +270,7 @@ def _organization(value: Any, key: str, account_id: str) -> OrganizationSettings
     return settings
 
 
-def _advanced(value: Any, key: str, account_id: str) -> AdvancedSettings:
+def _advanced(value: Any, key: str) -> AdvancedSettings:
     obj = _Object(value if value is not None else {}, key)
     tenant = obj.get("microsoftTenantId", _guid, MICROSOFT_TENANT_ID)
     thumbprint = obj.get("oidcThumbprint", _matching(
@@ -294,7 +295,7 @@ def _advanced(value: Any, key: str, account_id: str) -> AdvancedSettings:
         raise ConfigError(obj.key("roleNames"), f"gives two roles the name {clashing[0]}")
 
     external_id = obj.get("dataCollectionExternalId", _matching(
-        _EXTERNAL_ID, "an STS external ID (2-1224 letters, digits or +=,.@:/-)"), account_id)
+        _EXTERNAL_ID, "an STS external ID (2-1224 letters, digits or +=,.@:/-)"), "") or None
     retention = obj.get("kubeAuditRetentionDays", _int_between(1, 3653),
                         KUBE_AUDIT_RETENTION_DAYS)
     obj.done()
@@ -313,7 +314,7 @@ def parse_aws(raw: Any) -> AwsConnectorConfig:
     raw_org = obj.optional("organization")
     organization = (None if raw_org is None
                     else _organization(raw_org, obj.key("organization"), account_id))
-    advanced = _advanced(obj.optional("advanced"), obj.key("advanced"), account_id)
+    advanced = _advanced(obj.optional("advanced"), obj.key("advanced"))
     obj.done()
     return AwsConnectorConfig(
         account_id=account_id,
