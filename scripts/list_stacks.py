@@ -32,8 +32,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="list_stacks.py", description="Print the Pulumi stacks as a JSON list."
     )
-    parser.add_argument("root", nargs="?", type=Path, default=ROOT,
-                        help="the Pulumi project directory (default: the repository root)")
+    parser.add_argument(
+        "root",
+        nargs="?",
+        type=Path,
+        default=ROOT,
+        help="the Pulumi project directory (default: the repository root)",
+    )
     args = parser.parse_args(argv)
     try:
         names = stacks(args.root)

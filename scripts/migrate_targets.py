@@ -45,8 +45,10 @@ def targets(env: Mapping[str, str]) -> list[str]:
     elif regions:
         bad = [r for r in _items(regions) if not REGION.match(r)]
         if bad:
-            raise TargetsError(f"MIGRATE_REGIONS: {', '.join(bad)} is not a region name "
-                               "(expected e.g. us-east-1,eu-central-1 or all)")
+            raise TargetsError(
+                f"MIGRATE_REGIONS: {', '.join(bad)} is not a region name "
+                "(expected e.g. us-east-1,eu-central-1 or all)"
+            )
         args += ["--regions", ",".join(_items(regions))]
 
     organization = get("MIGRATE_ORGANIZATION").lower()
@@ -55,26 +57,32 @@ def targets(env: Mapping[str, str]) -> list[str]:
     accounts = _items(get("MIGRATE_ACCOUNTS"))
     role = get("MIGRATE_ROLE_NAME")
     if organization in TRUE and accounts:
-        raise TargetsError("MIGRATE_ACCOUNTS and MIGRATE_ORGANIZATION=true exclude each other; "
-                           "set only one")
+        raise TargetsError(
+            "MIGRATE_ACCOUNTS and MIGRATE_ORGANIZATION=true exclude each other; set only one"
+        )
     if role and not ROLE_NAME.match(role):
         raise TargetsError(f"MIGRATE_ROLE_NAME: {role!r} is not an IAM role name")
     if organization in TRUE or accounts:
         if not role:
-            raise TargetsError("MIGRATE_ROLE_NAME: needed to reach other accounts "
-                               "(the role assumed in each of them)")
+            raise TargetsError(
+                "MIGRATE_ROLE_NAME: needed to reach other accounts "
+                "(the role assumed in each of them)"
+            )
         if accounts:
             bad = [a for a in accounts if not ACCOUNT_ID.match(a)]
             if bad:
-                raise TargetsError(f"MIGRATE_ACCOUNTS: {', '.join(bad)} is not a 12-digit "
-                                   "AWS account ID")
+                raise TargetsError(
+                    f"MIGRATE_ACCOUNTS: {', '.join(bad)} is not a 12-digit AWS account ID"
+                )
             args += ["--accounts", ",".join(accounts)]
         else:
             args.append("--organization")
         args += ["--role-name", role]
     elif role:
-        raise TargetsError("MIGRATE_ROLE_NAME is set but neither MIGRATE_ACCOUNTS nor "
-                           "MIGRATE_ORGANIZATION=true is: set one, or unset the role name")
+        raise TargetsError(
+            "MIGRATE_ROLE_NAME is set but neither MIGRATE_ACCOUNTS nor "
+            "MIGRATE_ORGANIZATION=true is: set one, or unset the role name"
+        )
     return args
 
 

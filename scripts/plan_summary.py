@@ -180,8 +180,13 @@ def _group_table(resources: Sequence[Resource], is_apply: bool) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for number, resource in enumerate([*deletes, *others], start=1):
         step = str(number) if resource.action == "delete" else ""
-        row = [step, cell(resource.action), cell(resource.kind), code(resource.id),
-               cell(resource.reason)]
+        row = [
+            step,
+            cell(resource.action),
+            cell(resource.kind),
+            code(resource.id),
+            cell(resource.reason),
+        ]
         if is_apply:
             row += [cell(resource.status or ""), cell(resource.error or "")]
         lines.append("| " + " | ".join(row) + " |")
@@ -218,16 +223,19 @@ def render(doc: Document, *, title: str | None = None, max_bytes: int = DEFAULT_
     for shown, key in enumerate(keys):
         resources = groups[key]
         deletes = sum(r.action == "delete" for r in resources)
-        section = "\n".join(
-            [
-                f"### Account {key[0]} · {key[1]}",
-                "",
-                f"{deletes} to delete, {len(resources) - deletes} kept",
-                "",
-                *_group_table(resources, doc.is_apply),
-                "",
-            ]
-        ) + "\n"
+        section = (
+            "\n".join(
+                [
+                    f"### Account {key[0]} · {key[1]}",
+                    "",
+                    f"{deletes} to delete, {len(resources) - deletes} kept",
+                    "",
+                    *_group_table(resources, doc.is_apply),
+                    "",
+                ]
+            )
+            + "\n"
+        )
         if len((out + section).encode()) > max_bytes:
             rest = len(keys) - shown
             out += (
@@ -247,7 +255,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("document", type=Path, help="the JSON written by defender-migrate")
     parser.add_argument("--title", help="heading to use instead of the default")
     parser.add_argument(
-        "--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
+        "--max-bytes",
+        type=int,
+        default=DEFAULT_MAX_BYTES,
         help=f"truncate the Markdown at a group boundary to this size ({DEFAULT_MAX_BYTES})",
     )
     args = parser.parse_args(argv)

@@ -1,0 +1,262 @@
+"""Run the workflows' own shell steps, as GitHub's runner does, against a recording fake command.
+
+The fake `defender-migrate` stands in for the real one only to observe the workflow's glue: the
+exact arguments it passes, how it treats each exit code, and what it hands to the next step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+SCRIPTS = ("list_stacks.py", "migrate_targets.py", "plan_summary.py")
+
+FAKE = textwrap.dedent(
+    """\
+    #!{python}
+    import json, os, sys
+    args = sys.argv[1:]
+    with open(os.environ["FAKE_ARGV"], "a") as f:
+        f.write(json.dumps(args) + "\\n")
+    doc = json.dumps({{"format": "defender-migrate/plan", "version": 1, "resources": []}})
+    if "--out" in args:
+        with open(args[args.index("--out") + 1], "w") as f:
+            f.write(doc)
+    print(doc)
+    sys.exit(int(os.environ.get("FAKE_RC", "0")))
+    """
+)
+
+
+def step(workflow: str, job: str, name: str) -> dict[str, Any]:
+    data = yaml.safe_load((WORKFLOWS / f"{workflow}.yml").read_text())
+    found: list[dict[str, Any]] = [s for s in data["jobs"][job]["steps"] if s.get("name") == name]
+    assert len(found) == 1, f"{workflow}/{job}: expected one step named {name!r}"
+    return found[0]
+
+
+class Runner:
+    """A workspace like the runner's: the repository's scripts, a fake command, GITHUB_OUTPUT."""
+
+    def __init__(self, workspace: Path) -> None:
+        self.workspace = workspace
+        (workspace / "scripts").mkdir()
+        for script in SCRIPTS:
+            shutil.copy(ROOT / "scripts" / script, workspace / "scripts" / script)
+        bin_dir = workspace / "_bin"
+        bin_dir.mkdir()
+        fake = bin_dir / "defender-migrate"
+        fake.write_text(FAKE.format(python=sys.executable))
+        fake.chmod(0o755)
+        for alias in ("python", "python3"):
+            (bin_dir / alias).symlink_to(sys.executable)
+        self.argv_log = workspace / "_argv.jsonl"
+        self.output = workspace / "_github_output"
+        self.summary = workspace / "_step_summary"
+        self.path = f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin"
+
+    def run(
+        self, workflow: str, job: str, name: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        spec = step(workflow, job, name)
+        # GitHub's default shell for `run` on Linux runners.
+        return subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", spec["run"]],
+            cwd=self.workspace,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={
+                "PATH": self.path,
+                "GITHUB_OUTPUT": str(self.output),
+                "GITHUB_STEP_SUMMARY": str(self.summary),
+                "FAKE_ARGV": str(self.argv_log),
+                "GITHUB_ACTIONS": "true",
+                **(env or {}),
+            },
+        )
+
+    def calls(self) -> list[list[str]]:
+        return [json.loads(line) for line in self.argv_log.read_text().splitlines()]
+
+    def outputs(self) -> dict[str, str]:
+        pairs = (line.split("=", 1) for line in self.output.read_text().splitlines())
+        return dict(pairs)
+
+
+@pytest.fixture
+def runner(tmp_path: Path) -> Runner:
+    return Runner(tmp_path)
+
+
+def test_stack_list_step_outputs_each_committed_stack_file(runner: Runner) -> None:
+    for name in ("Pulumi.yaml", "Pulumi.prod.yaml", "Pulumi.dev.yaml"):
+        (runner.workspace / name).write_text("{}\n")
+    for workflow in ("preview", "up"):
+        runner.output.write_text("")
+        result = runner.run(
+            workflow, "stacks", "One matrix entry per committed Pulumi.<stack>.yaml"
+        )
+        assert result.returncode == 0, result.stderr
+        assert json.loads(runner.outputs()["stacks"]) == ["dev", "prod"]
+
+
+@pytest.mark.parametrize("rc", [0, 1, 2, 3, 130])
+def test_plan_step_passes_targets_and_flags_and_records_the_exit_code(
+    runner: Runner, rc: int
+) -> None:
+    targets = runner.run(
+        "migrate-plan",
+        "plan",
+        "Targets from the repository variables",
+        env={
+            "MIGRATE_REGIONS": "us-east-1, eu-central-1",
+            "MIGRATE_ACCOUNTS": "111111111111,222222222222",
+            "MIGRATE_ROLE_NAME": "TrivyCleanup",
+        },
+    )
+    assert targets.returncode == 0, targets.stderr
+    result = runner.run(
+        "migrate-plan", "plan", "defender-migrate trivy plan", env={"FAKE_RC": str(rc)}
+    )
+    # The step itself never fails: the verdict comes after the summary and the upload.
+    assert result.returncode == 0, result.stderr
+    assert runner.calls() == [
+        [
+            "--output",
+            "json",
+            "trivy",
+            "plan",
+            "--regions",
+            "us-east-1,eu-central-1",
+            "--accounts",
+            "111111111111,222222222222",
+            "--role-name",
+            "TrivyCleanup",
+            "--detailed-exitcode",
+            "--out",
+            "plan.json",
+        ]
+    ]
+    plan = (runner.workspace / "plan.json").read_bytes()
+    assert runner.outputs() == {"exit-code": str(rc), "sha256": hashlib.sha256(plan).hexdigest()}
+
+
+def test_plan_step_without_targeting_variables_passes_no_empty_argument(runner: Runner) -> None:
+    targets = runner.run("migrate-plan", "plan", "Targets from the repository variables")
+    assert targets.returncode == 0
+    assert runner.run("migrate-plan", "plan", "defender-migrate trivy plan").returncode == 0
+    assert runner.calls() == [
+        ["--output", "json", "trivy", "plan", "--detailed-exitcode", "--out", "plan.json"]
+    ]
+
+
+def test_bad_targeting_variables_stop_the_job_with_an_annotation(runner: Runner) -> None:
+    result = runner.run(
+        "migrate-plan",
+        "plan",
+        "Targets from the repository variables",
+        env={"MIGRATE_ACCOUNTS": "111111111111"},
+    )
+    assert result.returncode != 0
+    assert result.stderr.startswith("::error::migrate_targets.py: MIGRATE_ROLE_NAME: ")
+
+
+def test_summary_step_appends_the_markdown_to_the_job_summary(runner: Runner) -> None:
+    (runner.workspace / "plan.json").write_text(
+        json.dumps(
+            {
+                "format": "defender-migrate/plan",
+                "version": 1,
+                "command": "plan",
+                "resources": [
+                    {
+                        "account": "111111111111",
+                        "region": "us-east-1",
+                        "kind": "vpc",
+                        "id": "vpc-1",
+                        "action": "delete",
+                        "reason": "tagged",
+                        "order": 9,
+                    }
+                ],
+            }
+        )
+    )
+    runner.summary.write_text("earlier step\n")
+    result = runner.run("migrate-plan", "plan", "Summary")
+    assert result.returncode == 0, result.stderr
+    text = runner.summary.read_text()
+    assert text.startswith("earlier step\n## Trivy scanner leftovers: plan\n")
+    assert "| 1 | delete | vpc | `vpc-1` | tagged |" in text
+
+
+@pytest.mark.parametrize(
+    ("rc", "apply", "fails", "message"),
+    [
+        ("0", "false", False, "nothing to delete"),
+        ("2", "false", True, "run this workflow with 'apply' to delete them"),
+        ("2", "true", True, "the apply job waits for approval in the trivy-cleanup environment"),
+        ("1", "false", True, "plan failed (exit code 1)"),
+        ("3", "true", True, "plan failed (exit code 3)"),
+        ("", "false", True, "plan failed (exit code )"),
+    ],
+)
+def test_plan_verdict_fails_when_leftovers_exist_or_on_error(
+    runner: Runner, rc: str, apply: str, fails: bool, message: str
+) -> None:
+    result = runner.run("migrate-plan", "plan", "Verdict", env={"RC": rc, "APPLY": apply})
+    assert (result.returncode != 0) == fails
+    assert message in result.stdout
+    if fails:
+        assert result.stdout.startswith("::error::")
+
+
+def test_apply_refuses_a_plan_that_is_not_the_one_planned(runner: Runner) -> None:
+    plan = runner.workspace / "plan.json"
+    plan.write_text('{"format": "defender-migrate/plan"}')
+    good = hashlib.sha256(plan.read_bytes()).hexdigest()
+    name = "Check it is the plan the plan job wrote"
+    assert runner.run("migrate-plan", "apply", name, env={"SHA256": good}).returncode == 0
+    plan.write_text('{"format": "defender-migrate/plan", "tampered": true}')
+    assert runner.run("migrate-plan", "apply", name, env={"SHA256": good}).returncode != 0
+    plan.unlink()
+    assert runner.run("migrate-plan", "apply", name, env={"SHA256": good}).returncode != 0
+
+
+@pytest.mark.parametrize("rc", [0, 1, 130])
+def test_apply_step_runs_the_plan_file_and_keeps_its_json(runner: Runner, rc: int) -> None:
+    result = runner.run(
+        "migrate-plan", "apply", "defender-migrate trivy apply", env={"FAKE_RC": str(rc)}
+    )
+    assert result.returncode == 0, result.stderr
+    assert runner.calls() == [
+        [
+            "--output",
+            "json",
+            "trivy",
+            "apply",
+            "plan.json",
+            "--yes",
+            "--audit-log",
+            "defender-migrate-audit.jsonl",
+        ]
+    ]
+    assert json.loads((runner.workspace / "apply.json").read_text())["format"] == (
+        "defender-migrate/plan"
+    )
+    assert runner.outputs() == {"exit-code": str(rc)}
+    verdict = runner.run("migrate-plan", "apply", "Verdict", env={"RC": str(rc)})
+    assert (verdict.returncode != 0) == (rc != 0)
