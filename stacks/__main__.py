@@ -14,6 +14,9 @@ if config.azure is not None:
     azure_policy = ContainersPolicy("defender-containers", config.azure)
     pulumi.export("azurePolicyAssignmentIds", azure_policy.assignment_ids)
     pulumi.export("azurePolicyPrincipalIds", azure_policy.principal_ids)
+    pulumi.export("azureSensorWorkspaceIds", azure_policy.sensor_workspace_ids)
+    pulumi.export("azureTagPolicyExemptionIds", azure_policy.exemption_ids)
+    pulumi.export("azureTrustedAccessBindingIds", azure_policy.trusted_access_binding_ids)
 
 if config.aws is not None:
     from stacks.aws_connector import AwsConnector, AwsConnectorArgs

@@ -33,6 +33,8 @@ class DeployIfNotExistsAssignmentArgs:
     remediate: bool = True
     subscription_provider: azure_native.Provider | None = None
     """Provider bound to the scope's subscription: subscription remediations take it from there."""
+    depends_on: Sequence[pulumi.Resource] = ()
+    """Resources the assignment refers to by ID (a workspace the stack creates)."""
 
 
 class DeployIfNotExistsAssignment(pulumi.ComponentResource):
@@ -74,7 +76,7 @@ class DeployIfNotExistsAssignment(pulumi.ComponentResource):
                 )
             ],
             resource_selectors=list(args.resource_selectors) or None,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
         self.assignment_id = assignment.id
         self.principal_id = assignment.identity.apply(_principal_id)
@@ -96,7 +98,8 @@ class DeployIfNotExistsAssignment(pulumi.ComponentResource):
                     principal_id=self.principal_id,
                     principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
                     description=f"Policy assignment {args.assignment_name} at {args.scope}",
-                    opts=child,
+                    opts=child if role_scope == args.scope else pulumi.ResourceOptions(
+                        parent=self, depends_on=list(args.depends_on)),
                 ))
 
         if args.remediate:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 import pulumi_azure_native as azure_native
+from pulumi_azure_native import authorization
 
 from stacks.config.azure import WORKSPACE_ID, AzurePolicyConfig
 from stacks.policy import definitions
@@ -15,8 +16,12 @@ from stacks.policy.assignment import (
     DeployIfNotExistsAssignment,
     DeployIfNotExistsAssignmentArgs,
 )
+from stacks.policy.default_workspace import UnknownRegionError, region_code
 from stacks.policy.definitions import BuiltinDefinition
-from stacks.policy.names import assignment_name, scope_label
+from stacks.policy.exemptions import TagPolicyExemptions, TagPolicyExemptionsArgs
+from stacks.policy.names import assignment_name, scope_label, stable_guid
+from stacks.policy.trusted_access import LockedClusterAccess, LockedClusterAccessArgs
+from stacks.policy.workspaces import SensorWorkspaces, SensorWorkspacesArgs
 
 # The typed args are the validated config itself: another program builds an AzurePolicyConfig.
 ContainersPolicyArgs = AzurePolicyConfig
@@ -30,6 +35,50 @@ class _Planned:
     name: str
     parameters: dict[str, Any]
     workspace_id: str = ""
+    workspace_region: str = ""
+    """Set when the workspace is one of `sensorWorkspace`'s (the stack may create it)."""
+    regions_in: tuple[str, ...] = ()
+    regions_not_in: tuple[str, ...] = ()
+
+    @property
+    def resource_selectors(self) -> list[authorization.ResourceSelectorArgs]:
+        if self.regions_in:
+            selector = authorization.SelectorArgs(
+                kind="resourceLocation", in_=list(self.regions_in))
+        elif self.regions_not_in:
+            selector = authorization.SelectorArgs(
+                kind="resourceLocation", not_in=list(self.regions_not_in))
+        else:
+            return []
+        return [authorization.ResourceSelectorArgs(name="regions", selectors=[selector])]
+
+
+def region_suffix(region: str) -> str:
+    """Defender's own short code where there is one; otherwise a stable 8-character hash."""
+    try:
+        return region_code(region).lower()
+    except UnknownRegionError:
+        return stable_guid(region)[:8]
+
+
+def _sensor_assignments(config: AzurePolicyConfig, sensor: BuiltinDefinition) -> list[_Planned]:
+    parameter = sensor.workspace_parameter or "logAnalyticsWorkspaceResourceId"
+    settings = config.sensor_workspace
+    if settings is None:
+        workspace = config.sensor_workspace_id
+        return [_Planned(sensor, assignment_name(sensor.short_name), {parameter: workspace},
+                         workspace)]
+    # Defender's default workspace is per region; so are these, each narrowed to its region.
+    planned = [
+        _Planned(sensor, assignment_name(sensor.short_name, region_suffix(region)),
+                 {parameter: settings.workspace_id(region)}, settings.workspace_id(region),
+                 workspace_region=region, regions_in=(region,))
+        for region in settings.regions
+    ]
+    if settings.other_regions == "defaultWorkspace":
+        planned.append(_Planned(sensor, assignment_name(sensor.short_name, "other"),
+                                {parameter: ""}, regions_not_in=settings.regions))
+    return planned
 
 
 def planned_assignments(config: AzurePolicyConfig) -> list[_Planned]:
@@ -47,11 +96,7 @@ def planned_assignments(config: AzurePolicyConfig) -> list[_Planned]:
         if config.arc_clusters:
             sensors.append(definitions.ARC_SENSOR)
         for sensor in sensors:
-            workspace = config.sensor_workspace_id
-            planned.append(_Planned(
-                sensor, assignment_name(sensor.short_name),
-                {"logAnalyticsWorkspaceResourceId": workspace}, workspace,
-            ))
+            planned.extend(_sensor_assignments(config, sensor))
     if config.policy_addon:
         planned.append(_Planned(definitions.AKS_POLICY_ADDON, assignment_name(
             definitions.AKS_POLICY_ADDON.short_name), {}))
@@ -82,11 +127,16 @@ def workspace_inside(scope: str, workspace_id: str) -> bool:
 class ContainersPolicy(pulumi.ComponentResource):
     """Assign the Defender for Containers built-ins at each scope of an `AzurePolicyConfig`.
 
-    Outputs, keyed by scope ID then assignment name: `assignment_ids` and `principal_ids`.
+    Outputs, keyed by scope ID then assignment name: `assignment_ids` and `principal_ids`;
+    `sensor_workspace_ids` (region -> workspace ID), `exemption_ids` (resource group ID ->
+    exemption ID) and `trusted_access_binding_ids` (cluster ID -> binding IDs), empty if unused.
     """
 
     assignment_ids: pulumi.Output[dict[str, dict[str, str]]]
     principal_ids: pulumi.Output[dict[str, dict[str, str]]]
+    sensor_workspace_ids: pulumi.Output[dict[str, str]]
+    exemption_ids: pulumi.Output[dict[str, str]]
+    trusted_access_binding_ids: pulumi.Output[dict[str, list[str]]]
 
     def __init__(
         self, name: str, args: ContainersPolicyArgs, opts: pulumi.ResourceOptions | None = None
@@ -96,10 +146,20 @@ class ContainersPolicy(pulumi.ComponentResource):
         verb = "must" if args.enforcement_mode == "Default" else "should"
         ids: dict[str, dict[str, pulumi.Output[str]]] = {}
         principals: dict[str, dict[str, pulumi.Output[str]]] = {}
+
+        def provider_for(subscription_id: str) -> azure_native.Provider:
+            return self.subscription_provider(name, subscription_id)
+
+        workspaces = None
+        if args.sensor_workspace is not None:
+            workspaces = SensorWorkspaces(
+                f"{name}-workspaces", SensorWorkspacesArgs(args.sensor_workspace, provider_for),
+                pulumi.ResourceOptions(parent=self),
+            )
         for scope in scopes(args):
             provider = None
             if args.remediate and scope.startswith("/subscriptions/"):
-                provider = self.subscription_provider(name, scope.rsplit("/", 1)[-1])
+                provider = provider_for(scope.rsplit("/", 1)[-1])
             for item in planned_assignments(args):
                 extra = (
                     (item.workspace_id,)
@@ -122,17 +182,46 @@ class ContainersPolicy(pulumi.ComponentResource):
                         extra_role_scopes=extra,
                         remediate=args.remediate,
                         subscription_provider=provider,
+                        resource_selectors=item.resource_selectors,
+                        depends_on=(
+                            [workspaces.workspaces[item.workspace_region]]
+                            if workspaces is not None
+                            and item.workspace_region in workspaces.workspaces else []
+                        ),
                     ),
                     pulumi.ResourceOptions(parent=self),
                 )
                 ids.setdefault(scope, {})[item.name] = component.assignment_id
                 principals.setdefault(scope, {})[item.name] = component.principal_id
 
+        access = None
+        if args.locked_clusters:
+            access = LockedClusterAccess(
+                f"{name}-locked-clusters",
+                LockedClusterAccessArgs(args.locked_clusters, args.trusted_access, provider_for),
+                pulumi.ResourceOptions(parent=self),
+            )
+        exemptions = None
+        if args.tag_policy_exemptions is not None:
+            exemptions = TagPolicyExemptions(
+                f"{name}-tag-exemptions", TagPolicyExemptionsArgs(args.tag_policy_exemptions),
+                pulumi.ResourceOptions(parent=self),
+            )
+
         self.assignment_ids = _nested(ids)
         self.principal_ids = _nested(principals)
-        self.register_outputs(
-            {"assignment_ids": self.assignment_ids, "principal_ids": self.principal_ids}
-        )
+        self.sensor_workspace_ids = pulumi.Output.from_input(
+            workspaces.workspace_ids if workspaces else {})  # type: ignore[arg-type]
+        self.exemption_ids = pulumi.Output.from_input(
+            exemptions.exemption_ids if exemptions else {})  # type: ignore[arg-type]
+        self.trusted_access_binding_ids = pulumi.Output.from_input(
+            access.binding_ids if access else {})  # type: ignore[arg-type]
+        self.register_outputs({
+            "assignment_ids": self.assignment_ids, "principal_ids": self.principal_ids,
+            "sensor_workspace_ids": self.sensor_workspace_ids,
+            "exemption_ids": self.exemption_ids,
+            "trusted_access_binding_ids": self.trusted_access_binding_ids,
+        })
 
     def subscription_provider(self, name: str, subscription_id: str) -> azure_native.Provider:
         """An azure-native provider bound to one subscription, for subscription-level resources.
