@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.loaders
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
@@ -34,6 +35,9 @@ CLIENT_CONFIG = Config(
 SESSION_NAME = "defender-migrate"
 
 SessionHook = Callable[[boto3.Session], None]
+# Parsing botocore's service models (EC2's is large) dominates the cost of a new session, and
+# every worker needs its own session: they all share one loader, so each model is parsed once.
+_LOADER = botocore.loaders.create_loader()
 
 
 def describe_error(exc: BaseException) -> str:
@@ -61,6 +65,12 @@ class SessionFactory:
     hook: SessionHook | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def _finish(self, session: boto3.Session) -> boto3.Session:
+        session._session.register_component("data_loader", _LOADER)
+        if self.hook is not None:
+            self.hook(session)
+        return session
+
     def base(self) -> boto3.Session:
         try:
             with self._lock:
@@ -70,9 +80,7 @@ class SessionFactory:
                 f"unknown AWS profile {self.profile!r}: list yours with "
                 "`aws configure list-profiles`, or drop --profile"
             ) from exc
-        if self.hook is not None:
-            self.hook(session)
-        return session
+        return self._finish(session)
 
     def with_credentials(self, credentials: Any) -> boto3.Session:
         with self._lock:
@@ -83,9 +91,7 @@ class SessionFactory:
             # no public setter for this.
             core._credentials = credentials  # type: ignore[attr-defined]
             session = boto3.Session(botocore_session=core)
-        if self.hook is not None:
-            self.hook(session)
-        return session
+        return self._finish(session)
 
 
 @dataclass
