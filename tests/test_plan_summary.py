@@ -425,3 +425,48 @@ def test_runs_as_a_script_as_the_workflow_calls_it(tmp_path: Path) -> None:
     assert bad.returncode == 1
     assert "Traceback" not in bad.stderr
     assert len(bad.stderr.splitlines()) == 1
+
+
+def test_reads_the_documents_defender_migrate_itself_builds() -> None:
+    # The tool's own document builder: a change of its format or version fails here first.
+    from migrate import document
+    from migrate.model import FORMAT, VERSION, Action, Resource, ScanError, Status, Targets
+
+    assert plan_summary.PLAN_FORMAT == FORMAT
+    assert VERSION in plan_summary.SUPPORTED_VERSIONS
+    targets = Targets(["us-east-1"], [A1], None)
+    resources = [
+        Resource(A1, "us-east-1", "vpc", "vpc-0abc", Action.DELETE, "tagged, 10.0.0.0/16", order=9),
+        Resource(
+            A1,
+            "us-east-1",
+            "ecs-cluster",
+            "defender-for-containers-va",
+            Action.DELETE,
+            "cluster name",
+            order=3,
+        ),
+        Resource(A1, "global", "iam-role", "TrivyRole", Action.KEEP, "look-alike"),
+    ]
+    errors = [ScanError(A1, "eu-central-1", "AccessDenied")]
+    plan = plan_summary.render(
+        plan_summary.parse(
+            json.loads(json.dumps(document.build("plan", targets, resources, errors)))
+        )
+    )
+    rows = sections(plan)[f"Account {A1} · us-east-1"]
+    assert [r["id"] for r in rows] == ["`defender-for-containers-va`", "`vpc-0abc`"]
+    assert sections(plan)["Errors"][0]["error"] == "AccessDenied"
+
+    resources[0].status, resources[0].error = Status.FAILED, "DependencyViolation"
+    resources[1].status = Status.DELETED
+    resources[2].status = Status.SKIPPED
+    applied = plan_summary.render(
+        plan_summary.parse(json.loads(json.dumps(document.build("apply", targets, resources, []))))
+    )
+    assert "1 deleted, 1 failed, 1 kept (1 account)" in applied
+    rows = sections(applied)[f"Account {A1} · us-east-1"]
+    assert [(r["status"], r["error"]) for r in rows] == [
+        ("deleted", ""),
+        ("failed", "DependencyViolation"),
+    ]
