@@ -180,7 +180,8 @@ def readme_example() -> dict[str, Any]:
         "<!-- end section: aws-connector -->")[0]
     blocks = re.findall(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
     assert blocks, "the aws-connector README section has no yaml example"
-    return yaml.safe_load(blocks[0])
+    example: dict[str, Any] = yaml.safe_load(blocks[0])
+    return example
 
 
 def test_readme_example_stack_file_is_valid() -> None:

@@ -19,7 +19,8 @@ from stacks.config.aws import AwsConnectorConfig, parse_aws
 from tests.stacks.test_aws_config import MINIMAL, with_
 
 ACCOUNT = "123456789012"
-PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/sts.windows.net/33e01921-4d64-4f8c-a055-5bdaffd5e33d/"
+PROVIDER_ARN = (f"arn:aws:iam::{ACCOUNT}:oidc-provider/"
+                "sts.windows.net/33e01921-4d64-4f8c-a055-5bdaffd5e33d/")
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "defaults": MINIMAL,
@@ -152,14 +153,14 @@ def test_member_template_passes_cfn_lint(variant: str) -> None:
     assert cfn_lint(member_template(config_of(variant))) == []
 
 
-def resolve(value: Any, roles: dict[str, str]) -> Any:
+def resolve(value: Any, roles: dict[str, str], provider_arn: str = PROVIDER_ARN) -> Any:
     """Evaluate the template's intrinsics as CloudFormation would in account ACCOUNT."""
     if isinstance(value, list):
-        return [resolve(v, roles) for v in value]
+        return [resolve(v, roles, provider_arn) for v in value]
     if not isinstance(value, dict):
         return value
     if set(value) == {"Ref"}:
-        return {"AWS::AccountId": ACCOUNT, OIDC_PROVIDER_ID: PROVIDER_ARN}[value["Ref"]]
+        return {"AWS::AccountId": ACCOUNT, OIDC_PROVIDER_ID: provider_arn}[value["Ref"]]
     if set(value) == {"Fn::GetAtt"}:
         resource, attribute = value["Fn::GetAtt"]
         assert attribute == "Arn"
@@ -167,7 +168,7 @@ def resolve(value: Any, roles: dict[str, str]) -> Any:
     if set(value) == {"Fn::Sub"}:
         return value["Fn::Sub"].replace("${AWS::Partition}", "aws").replace(
             "${AWS::AccountId}", ACCOUNT)
-    return {k: resolve(v, roles) for k, v in value.items()}
+    return {k: resolve(v, roles, provider_arn) for k, v in value.items()}
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
