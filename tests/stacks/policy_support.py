@@ -56,6 +56,10 @@ def _outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
             "id": f"{args.inputs['scope']}/providers/Microsoft.Authorization/policyAssignments/"
                   f"{args.inputs['policyAssignmentName']}",
         }
+    if args.typ == RESOURCE_GROUP:
+        # azure-native returns the group's name as the `name` output
+        return {"name": args.inputs["resourceGroupName"],
+                "id": f"/subscriptions/{SUB_C}/resourceGroups/{args.inputs['resourceGroupName']}"}
     if args.typ == WORKSPACE:
         return {"id": f"/subscriptions/{SUB_C}/resourceGroups/{args.inputs['resourceGroupName']}"
                       f"/providers/Microsoft.OperationalInsights/workspaces/"
@@ -105,14 +109,14 @@ def install_policy_mocks() -> ProviderRecordingMonitor:
     return monitor
 
 
-def run_program(azure: dict[str, Any] | None, **extra: str) -> tuple[ProviderRecordingMonitor,
-                                                                    dict[str, Any]]:
+def run_program(azure: dict[str, Any] | None, other_config: dict[str, str] | None = None
+                ) -> tuple[ProviderRecordingMonitor, dict[str, Any]]:
     """Run stacks/__main__.py with `defender-containers:azure` = `azure`.
 
     Returns the monitor and the stack's exports (resolved).
     """
     monitor = install_policy_mocks()
-    config = {f"defender-containers:{k}": v for k, v in extra.items()}
+    config = dict(other_config or {})
     if azure is not None:
         config["defender-containers:azure"] = json.dumps(azure)
     pulumi.runtime.set_all_config(config)

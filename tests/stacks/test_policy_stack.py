@@ -263,3 +263,27 @@ def test_invalid_config_fails_before_any_resource(azure: dict[str, Any], key: st
         run_program(azure)
     assert caught.value.key == key
     assert str(caught.value).startswith(f"defender-containers:{key}: ")
+
+
+def test_readme_example_stack_file_is_valid() -> None:
+    import yaml
+
+    from stacks.config.azure import parse_azure
+    from tests.stacks.policy_support import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("<!-- section: policy -->")[1].split("<!-- end section: policy -->")[0]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    stack = yaml.safe_load(example)["config"]
+    # location comes from azure-native:location, as in the program
+    parsed = parse_azure(stack["defender-containers:azure"],
+                         default_location=stack["azure-native:location"])
+    assert parsed.location == "westeurope"
+    assert parsed.management_groups == ("contoso-platform",)
+    assert not parsed.plan.agentless_vm_scanning
+    assert parsed.sensor_workspace_id.endswith("/workspaces/law-security")
+
+
+def test_location_defaults_to_the_provider_location() -> None:
+    monitor, _ = run_program({"managementGroups": [MG]}, {"azure-native:location": "swedencentral"})
+    assert {pa.inputs["location"] for pa in monitor.of_type(PA)} == {"swedencentral"}
