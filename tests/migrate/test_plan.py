@@ -29,7 +29,8 @@ def test_plan_lists_leftovers_in_dependency_order_and_keeps_lookalikes(
     assert planned[("subnet", ids.subnet_id)]["parent"] == ids.vpc_id
     assert planned[("network-interface", ids.task_eni_ids[0])]["action"] == "delete"
     assert planned[("s3-bucket", ids.buckets[0])]["region"] == "us-east-1"
-    for kind, id_ in [("vpc", look.other_cidr_vpc_id), ("ecs-cluster", "defender-for-containers-va-prod"),
+    for kind, id_ in [("vpc", look.other_cidr_vpc_id),
+                      ("ecs-cluster", "defender-for-containers-va-prod"),
                       ("s3-bucket", "defender-for-containers-vault-logs"),
                       ("ecs-task-definition", "defender-for-containers-va"),
                       ("log-group", look.log_group_name)]:
@@ -120,7 +121,8 @@ def test_vpc_holding_foreign_resources_is_kept_whole(
     assert what in rows[("vpc", ids.vpc_id)]["reason"]
     assert foreign_id in rows[("vpc", ids.vpc_id)]["reason"]
     inside = [r for r in doc["resources"] if r["parent"] == ids.vpc_id]
-    assert inside and all(r["action"] == "keep" for r in inside)
+    assert inside
+    assert all(r["action"] == "keep" for r in inside)
     # the bucket and cluster are independent of the VPC and still go
     assert result.exit_code == 2
     assert {k for k, _ in deletes(doc)} == {"s3-bucket", "ecs-cluster"}
@@ -141,7 +143,8 @@ def test_out_writes_the_json_document(aws: boto3.Session, harness: Harness, tmp_
     result, doc = harness.json("trivy", "plan", "--out", str(out))
     saved = json.loads(out.read_text())
     assert saved["resources"] == doc["resources"]
-    assert saved["format"] == "defender-migrate/plan" and saved["command"] == "plan"
+    assert saved["format"] == "defender-migrate/plan"
+    assert saved["command"] == "plan"
     assert saved["targets"] == {"regions": ["us-east-1", "eu-central-1"], "accounts": [ACCOUNT],
                                 "role_name": None}
     assert f"trivy apply {out}" in result.stderr

@@ -1,0 +1,240 @@
+"""`trivy apply`: deletes only the leftovers, in AWS's dependency order, safely and re-runnably."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from scripts import seed_trivy as seed
+from tests.migrate.conftest import ACCOUNT, Harness, by_key
+
+CHAIN = ["UpdateService", "DeleteService", "StopTask", "DeleteCluster",
+         "DetachInternetGateway", "DeleteInternetGateway", "DisassociateRouteTable",
+         "DeleteRouteTable", "DeleteSubnet", "DeleteVpc"]
+
+
+def _gone(call: object) -> bool:
+    try:
+        call()  # type: ignore[operator]
+    except ClientError:
+        return True
+    return False
+
+
+def assert_leftovers_gone(aws: boto3.Session, ids: seed.TrivyIds) -> None:
+    ec2 = aws.client("ec2", region_name=ids.region)
+    assert _gone(lambda: ec2.describe_vpcs(VpcIds=[ids.vpc_id]))
+    assert _gone(lambda: ec2.describe_internet_gateways(InternetGatewayIds=[
+        ids.internet_gateway_id]))
+    buckets = {b["Name"] for b in aws.client("s3").list_buckets()["Buckets"]}
+    assert not set(ids.buckets) & buckets
+    clusters = aws.client("ecs", region_name=ids.region).describe_clusters(
+        clusters=["defender-for-containers-va"])["clusters"]
+    assert all(c["status"] == "INACTIVE" for c in clusters)
+
+
+def assert_lookalikes_survive(aws: boto3.Session, look: seed.LookalikeIds) -> None:
+    ec2 = aws.client("ec2", region_name=look.region)
+    assert len(ec2.describe_vpcs(VpcIds=[look.untagged_vpc_id, look.other_cidr_vpc_id])[
+        "Vpcs"]) == 2
+    buckets = {b["Name"] for b in aws.client("s3").list_buckets()["Buckets"]}
+    assert set(look.buckets) <= buckets
+    clusters = aws.client("ecs", region_name=look.region).describe_clusters(
+        clusters=[look.cluster_arn])["clusters"]
+    assert [c["status"] for c in clusters] == ["ACTIVE"]
+
+
+def test_apply_yes_deletes_leftovers_in_order_under_aws_rules(
+        aws: boto3.Session, harness: Harness) -> None:
+    east = seed.seed_trivy_leftovers(aws, "us-east-1", service=True, tasks=2)
+    central = seed.seed_trivy_leftovers(aws, "eu-central-1")
+    look = seed.seed_lookalikes(aws, "us-east-1")
+
+    result, doc = harness.json("trivy", "apply", "--yes")
+
+    assert result.exit_code == 0, result.stderr
+    statuses = {r["status"] for r in doc["resources"] if r["action"] == "delete"}
+    assert statuses <= {"deleted", "already-gone"}
+    assert all(r.get("status") is None for r in doc["resources"] if r["action"] == "keep")
+    assert_leftovers_gone(aws, east)
+    assert_leftovers_gone(aws, central)
+    assert_lookalikes_survive(aws, look)
+    # The strict layer refuses out-of-order deletes; none were needed beyond waiting for ENIs.
+    assert not harness.rules.refused(code="DependencyViolation")
+    east_ops = [c.operation for c in harness.mutating() if c.region == "us-east-1"
+                and c.operation in CHAIN]
+    assert [op for op in CHAIN if op in east_ops] == sorted(
+        set(east_ops), key=east_ops.index)
+    versions = [c for c in harness.mutating() if c.operation == "DeleteObjects"]
+    assert versions
+    assert all(len(c.params["Delete"]["Objects"]) <= 1000 for c in versions)
+
+
+def test_big_bucket_is_emptied_in_batches_of_1000(aws: boto3.Session, harness: Harness) -> None:
+    ids = seed.seed_trivy_leftovers(aws, "us-east-1", objects=1100, versions_per_object=1)
+    result, doc = harness.json("trivy", "apply", "--yes", "--regions", "us-east-1")
+    assert result.exit_code == 0, result.stderr
+    batches = [len(c.params["Delete"]["Objects"]) for c in harness.mutating()
+               if c.operation == "DeleteObjects"]
+    assert max(batches) == 1000
+    assert sum(batches) == ids.object_versions + ids.delete_markers
+    assert by_key(doc)[("s3-bucket", ids.buckets[0])]["details"]["objects_deleted"] == sum(batches)
+    assert [c.operation for c in harness.mutating()].count("AbortMultipartUpload") == 1
+
+
+def test_audit_log_records_every_mutating_call(aws: boto3.Session, harness: Harness,
+                                               tmp_path: Path) -> None:
+    seed.seed_trivy_leftovers(aws, "us-east-1")
+    log = tmp_path / "audit.jsonl"
+    result = harness.run("trivy", "apply", "--yes", "--regions", "us-east-1", "--audit-log",
+                         str(log))
+    assert result.exit_code == 0, result.output
+    assert f"audit log: {log}" in result.stderr
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    mutating = [c for c in harness.mutating()]
+    assert len(lines) == len(mutating)
+    assert {line["operation"].split(":")[1] for line in lines} == {c.operation for c in mutating}
+    assert set(lines[0]) == {"time", "account", "region", "operation", "resource", "result"}
+    assert {line["account"] for line in lines} == {ACCOUNT}
+
+
+def test_confirmation_must_name_the_accounts(aws: boto3.Session, harness: Harness) -> None:
+    ids = seed.seed_trivy_leftovers(aws, "us-east-1")
+    wrong = harness.run("trivy", "apply", input="111111111111\n")
+    assert wrong.exit_code == 1
+    assert "does not match" in wrong.stderr
+    assert harness.mutating() == []
+    empty = harness.run("trivy", "apply", input="")
+    assert empty.exit_code == 1
+    assert harness.mutating() == []
+    right = harness.run("trivy", "apply", input=f"{ACCOUNT}\n")
+    assert right.exit_code == 0, right.output
+    assert_leftovers_gone(aws, ids)
+
+
+def test_transient_dependency_violation_is_retried(aws: boto3.Session, harness: Harness) -> None:
+    ids = seed.seed_trivy_leftovers(aws, "us-east-1")
+    harness.rules.fail_next("DeleteVpc", times=2)
+    result, doc = harness.json("trivy", "apply", "--yes", "--regions", "us-east-1")
+    assert result.exit_code == 0, result.stderr
+    assert by_key(doc)[("vpc", ids.vpc_id)]["status"] == "deleted"
+    assert len([c for c in harness.mutating() if c.operation == "DeleteVpc"]) == 3
+
+
+def test_persistent_failure_is_bounded_and_reported_then_rerun_finishes(
+        aws: boto3.Session, harness: Harness) -> None:
+    ids = seed.seed_trivy_leftovers(aws, "us-east-1")
+    harness.rules.fail_next("DeleteSubnet", times=100)
+
+    result, doc = harness.json("trivy", "apply", "--yes", "--regions", "us-east-1")
+
+    assert result.exit_code == 1
+    rows = by_key(doc)
+    assert rows[("subnet", ids.subnet_id)]["status"] == "failed"
+    assert "DependencyViolation" in rows[("subnet", ids.subnet_id)]["error"]
+    assert rows[("vpc", ids.vpc_id)]["status"] == "skipped"
+    assert "not attempted" in rows[("vpc", ids.vpc_id)]["error"]
+    attempts = [c for c in harness.mutating() if c.operation == "DeleteSubnet"]
+    assert len(attempts) == harness.settings.retry_attempts
+    assert f"subnet {ids.subnet_id}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    harness.rules.fail_next("DeleteSubnet", times=0)
+    harness.rules._injections.clear()
+    again, doc2 = harness.json("trivy", "apply", "--yes", "--regions", "us-east-1")
+    assert again.exit_code == 0, again.stderr
+    assert by_key(doc2)[("vpc", ids.vpc_id)]["status"] == "deleted"
+    assert_leftovers_gone(aws, ids)
+
+
+def test_delete_objects_errors_fail_the_bucket(aws: boto3.Session, harness: Harness) -> None:
+    ids = seed.seed_trivy_leftovers(aws, "us-east-1")
+
+    def partial_failure(parsed: dict, **_: object) -> None:
+        parsed["Errors"] = [{"Key": "scans/0.json", "Code": "AccessDenied",
+                             "Message": "Access Denied"}]
+
+    original = harness.hook
+
+    def hook(session: boto3.Session) -> None:
+        original(session)
+        session.events.register("after-call.s3.DeleteObjects", partial_failure)
+
+    harness.hook = hook  # type: ignore[method-assign]
+    result, doc = harness.json("trivy", "apply", "--yes", "--regions", "us-east-1")
+    assert result.exit_code == 1
+    row = by_key(doc)[("s3-bucket", ids.buckets[0])]
+    assert row["status"] == "failed"
+    assert "AccessDenied" in row["error"]
+    assert "scans/0.json" in row["error"]
+    assert not [c for c in harness.mutating() if c.operation == "DeleteBucket"]
+
+
+def test_interrupted_apply_stops_cleanly_and_rerun_finishes(
+        aws: boto3.Session, harness: Harness) -> None:
+    ids = seed.seed_trivy_leftovers(aws, "us-east-1")
+    calls = {"n": 0}
+
+    def ctrl_c_after_two(**_: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2 and harness.app is not None:
+            harness.app.stop.set()
+
+    original = harness.hook
+
+    def hook(session: boto3.Session) -> None:
+        original(session)
+        for op in ("DeleteCluster", "DetachInternetGateway", "DeleteInternetGateway",
+                   "DisassociateRouteTable", "DeleteRouteTable", "DeleteSubnet", "DeleteVpc"):
+            session.events.register(f"after-call.*.{op}", ctrl_c_after_two)
+
+    harness.hook = hook  # type: ignore[method-assign]
+    result, doc = harness.json("trivy", "apply", "--yes", "--regions", "us-east-1",
+                               "--concurrency", "1")
+    assert result.exit_code == 130
+    assert "Interrupted" in result.stderr
+    statuses = [r["status"] for r in doc["resources"] if r["action"] == "delete"]
+    assert "skipped" in statuses
+    assert "deleted" in statuses
+
+    harness.hook = original  # type: ignore[method-assign]
+    again, doc2 = harness.json("trivy", "apply", "--yes", "--regions", "us-east-1")
+    assert again.exit_code == 0, again.stderr
+    assert {r["status"] for r in doc2["resources"] if r["action"] == "delete"} == {"deleted"}
+    assert_leftovers_gone(aws, ids)
+
+
+def test_nothing_to_delete_exits_0(aws: boto3.Session, harness: Harness) -> None:
+    seed.seed_lookalikes(aws, "us-east-1")
+    result = harness.run("trivy", "apply")  # no --yes needed: nothing is asked
+    assert result.exit_code == 0
+    assert "Nothing to delete." in result.stderr
+    assert harness.mutating() == []
+
+
+@pytest.mark.parametrize("tasks", [1])
+def test_new_task_after_plan_is_stopped_with_its_approved_cluster(
+        aws: boto3.Session, harness: Harness, tmp_path: Path, tasks: int) -> None:
+    ids = seed.seed_trivy_leftovers(aws, "us-east-1", tasks=tasks)
+    plan = tmp_path / "p.json"
+    planned = harness.run("trivy", "plan", "--regions", "us-east-1", "--out", str(plan))
+    assert planned.exit_code == 0
+    ecs = aws.client("ecs", region_name="us-east-1")
+    network = {"awsvpcConfiguration": {"subnets": [ids.subnet_id],
+                                       "securityGroups": [ids.security_group_id]}}
+    task = ecs.run_task(cluster="defender-for-containers-va",
+                        taskDefinition="defender-for-containers-va", launchType="FARGATE",
+                        networkConfiguration=network)
+    new_arn = task["tasks"][0]["taskArn"]
+
+    result, doc = harness.json("trivy", "apply", str(plan), "--yes")
+
+    assert result.exit_code == 0, result.stderr
+    row = by_key(doc)[("ecs-task", new_arn)]
+    assert row["status"] == "deleted"
+    assert "appeared after the plan" in row["reason"]
+    assert_leftovers_gone(aws, ids)
