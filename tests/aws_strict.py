@@ -20,12 +20,13 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import boto3
 import botocore.loaders
 import botocore.session
 from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
 from moto.ec2.models import ec2_backends
 from moto.ecs.models import ecs_backends
 from moto.iam.models import get_account_id_from
@@ -100,7 +101,7 @@ def new_session(region: str = "us-east-1") -> boto3.Session:
 
 
 def _error(code: str, message: str, status: int = 400) -> Response:
-    http = AWSResponse("https://strict-rules.invalid/", status, {}, None)
+    http = AWSResponse("https://strict-rules.invalid/", status, HTTPHeaders(), None)
     parsed = {
         "Error": {"Code": code, "Message": message},
         "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": {}},
@@ -391,7 +392,7 @@ def _after_list_clusters(rules: StrictRules, call: _Call, parsed: dict[str, Any]
 
 def _delete_bucket(rules: StrictRules, call: _Call) -> tuple[str, str, str] | None:
     name = call.params["Bucket"]
-    account = s3_backends.bucket_accounts.get(name, call.account)
+    account = str(s3_backends.bucket_accounts.get(name, call.account))
     bucket = s3_backends[account]["aws"].buckets.get(name)
     if bucket is not None and any(True for _ in bucket.keys.iterlists()):
         return (
@@ -496,7 +497,7 @@ def install_strict_rules(
         **_: Any,
     ) -> None:
         key = (model.service_model.service_name, model.name)
-        rule = None  # MUTANT
+        rule = AFTER.get(key)
         if rule is None or model.name in rules.disabled or http_response.status_code >= 300:
             return
         signer = context.get("strict_rules_signer")
@@ -508,6 +509,6 @@ def install_strict_rules(
 
     session.events.register("before-parameter-build", keep_params)
     session.events.register_first("before-call", keep_signer)
-    session.events.register("before-call", before)
+    session.events.register("before-call", cast(Any, before))
     session.events.register("after-call", after)
     return rules

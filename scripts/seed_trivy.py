@@ -1,0 +1,404 @@
+"""Seed the retired Trivy scanner's AWS leftovers, and look-alikes that must survive.
+
+Works against any boto3 Session: moto in-process (`moto.mock_aws`) or a moto server reached
+through `AWS_ENDPOINT_URL`. The fingerprint follows FACTS.md §4 (copied into issue #2): buckets
+named `defender-for-containers-va...`, the ECS cluster `defender-for-containers-va`, and a VPC
+10.0.0.0/16 tagged `name`=`defender-for-containers-va` with subnet 10.0.1.0/24, an attached
+internet gateway, a route table 0.0.0.0/0 -> igw associated to the subnet, and the default
+security group holding one all-inbound rule, all carrying the same tag.
+
+Used by the tests, `scripts/demo.py` and `scripts/bench_migrate.py`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ec2.type_defs import TagSpecificationTypeDef
+    from mypy_boto3_s3 import S3Client
+
+TRIVY_NAME = "defender-for-containers-va"
+TRIVY_VPC_CIDR = "10.0.0.0/16"
+TRIVY_SUBNET_CIDR = "10.0.1.0/24"
+LOOKALIKE_BUCKETS = (
+    "defender-for-containers-vault-logs",
+    "defender-for-containers-vax",
+    "my-defender-for-containers-va",
+)
+TASK_FAMILY = TRIVY_NAME
+# An AMI that moto knows (looking one up with DescribeImages costs seconds in moto).
+EXAMPLE_AMI = "ami-12c6146b"
+
+
+@dataclass
+class TrivyIds:
+    """What `seed_trivy_leftovers` created in one account and region."""
+
+    account: str
+    region: str
+    buckets: list[str]
+    cluster_arn: str
+    vpc_id: str
+    subnet_id: str
+    internet_gateway_id: str
+    route_table_id: str
+    route_table_association_id: str
+    main_route_table_id: str
+    security_group_id: str
+    service_arns: list[str] = field(default_factory=list)
+    task_arns: list[str] = field(default_factory=list)
+    task_eni_ids: list[str] = field(default_factory=list)
+    object_versions: int = 0
+    delete_markers: int = 0
+    multipart_upload_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LookalikeIds:
+    """What `seed_lookalikes` created: every one of these must survive a migration."""
+
+    account: str
+    region: str
+    untagged_vpc_id: str
+    other_cidr_vpc_id: str
+    buckets: list[str]
+    cluster_arn: str
+    task_definition_arn: str
+    role_name: str | None
+    log_group_name: str
+    stack_id: str | None
+
+
+def account_of(session: boto3.Session) -> str:
+    return session.client("sts").get_caller_identity()["Account"]
+
+
+def create_bucket(s3: S3Client, name: str, region: str, *, object_lock: bool = False) -> None:
+    # us-east-1 is the one region that refuses an explicit LocationConstraint.
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=object_lock)
+    else:
+        s3.create_bucket(
+            Bucket=name,
+            CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
+            ObjectLockEnabledForBucket=object_lock,
+        )
+
+
+def _tags(resource_type: str, tag_key: str) -> list[TagSpecificationTypeDef]:
+    return [
+        {
+            "ResourceType": resource_type,  # type: ignore[typeddict-item]
+            "Tags": [{"Key": tag_key, "Value": TRIVY_NAME}],
+        }
+    ]
+
+
+def fill_versioned_bucket(
+    s3: S3Client, bucket: str, *, objects: int, versions_per_object: int = 2
+) -> tuple[int, int]:
+    """Put `objects` keys with `versions_per_object` versions each, then delete every other key
+    (a delete marker on top of its versions). Returns (object versions, delete markers)."""
+    versions = markers = 0
+    for i in range(objects):
+        key = f"scans/{i:06d}.json"
+        for v in range(versions_per_object):
+            s3.put_object(Bucket=bucket, Key=key, Body=json.dumps({"scan": i, "v": v}).encode())
+            versions += 1
+        if i % 2 == 1:
+            s3.delete_object(Bucket=bucket, Key=key)
+            markers += 1
+    return versions, markers
+
+
+def _trivy_vpc(ec2: EC2Client, tag_key: str) -> tuple[str, str, str, str, str, str, str]:
+    vpc_id = ec2.create_vpc(CidrBlock=TRIVY_VPC_CIDR, TagSpecifications=_tags("vpc", tag_key))[
+        "Vpc"
+    ]["VpcId"]
+    # Fargate tasks need DNS hostnames (moto cannot place an awsvpc task without them either).
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+    subnet_id = ec2.create_subnet(
+        VpcId=vpc_id, CidrBlock=TRIVY_SUBNET_CIDR, TagSpecifications=_tags("subnet", tag_key)
+    )["Subnet"]["SubnetId"]
+    igw_id = ec2.create_internet_gateway(TagSpecifications=_tags("internet-gateway", tag_key))[
+        "InternetGateway"
+    ]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)
+    rt_id = ec2.create_route_table(VpcId=vpc_id, TagSpecifications=_tags("route-table", tag_key))[
+        "RouteTable"
+    ]["RouteTableId"]
+    ec2.create_route(RouteTableId=rt_id, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw_id)
+    assoc_id = ec2.associate_route_table(RouteTableId=rt_id, SubnetId=subnet_id)["AssociationId"]
+    main_rt = ec2.describe_route_tables(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]},
+            {"Name": "association.main", "Values": ["true"]},
+        ]
+    )["RouteTables"][0]["RouteTableId"]
+    sg = ec2.describe_security_groups(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]},
+            {"Name": "group-name", "Values": ["default"]},
+        ]
+    )["SecurityGroups"][0]
+    sg_id = sg["GroupId"]
+    # The scanner's default group holds exactly one inbound rule, open to everything.
+    if sg.get("IpPermissions"):
+        ec2.revoke_security_group_ingress(GroupId=sg_id, IpPermissions=sg["IpPermissions"])
+    ec2.authorize_security_group_ingress(
+        GroupId=sg_id,
+        IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    ec2.create_tags(Resources=[sg_id], Tags=[{"Key": tag_key, "Value": TRIVY_NAME}])
+    return vpc_id, subnet_id, igw_id, rt_id, assoc_id, main_rt, sg_id
+
+
+def seed_trivy_leftovers(
+    session: boto3.Session,
+    region: str,
+    *,
+    bucket_names: Sequence[str] | None = None,
+    objects: int = 6,
+    versions_per_object: int = 2,
+    multipart_upload: bool = True,
+    tag_key: str = "name",
+    service: bool = False,
+    tasks: int = 0,
+) -> TrivyIds:
+    """Create the scanner's leftovers in `region`.
+
+    bucket_names: default one bucket `defender-for-containers-va-<account>-<region>` (S3 names
+    are global, so two regions need two names). `tasks` runs that many Fargate awsvpc tasks in
+    the subnet (each holds an ENI, in use); `service` adds a service (desiredCount=tasks or 1)
+    whose tasks are the ones run here (group `service:<name>`).
+    """
+    account = account_of(session)
+    s3 = session.client("s3", region_name=region)
+    ec2 = session.client("ec2", region_name=region)
+    ecs = session.client("ecs", region_name=region)
+
+    names = list(bucket_names) if bucket_names is not None else [f"{TRIVY_NAME}-{account}-{region}"]
+    versions = markers = 0
+    uploads: list[str] = []
+    for name in names:
+        create_bucket(s3, name, region)
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        v, m = fill_versioned_bucket(
+            s3, name, objects=objects, versions_per_object=versions_per_object
+        )
+        versions += v
+        markers += m
+        if multipart_upload:
+            uploads.append(
+                s3.create_multipart_upload(Bucket=name, Key="scans/partial.tar")["UploadId"]
+            )
+
+    vpc_id, subnet_id, igw_id, rt_id, assoc_id, main_rt, sg_id = _trivy_vpc(ec2, tag_key)
+
+    cluster_arn = ecs.create_cluster(clusterName=TRIVY_NAME)["cluster"]["clusterArn"]
+    ids = TrivyIds(
+        account=account,
+        region=region,
+        buckets=names,
+        cluster_arn=cluster_arn,
+        vpc_id=vpc_id,
+        subnet_id=subnet_id,
+        internet_gateway_id=igw_id,
+        route_table_id=rt_id,
+        route_table_association_id=assoc_id,
+        main_route_table_id=main_rt,
+        security_group_id=sg_id,
+        object_versions=versions,
+        delete_markers=markers,
+        multipart_upload_ids=uploads,
+    )
+    if service or tasks:
+        network = {
+            "awsvpcConfiguration": {
+                "subnets": [subnet_id],
+                "securityGroups": [sg_id],
+                "assignPublicIp": "ENABLED",
+            }
+        }
+        task_def = ecs.register_task_definition(
+            family=TASK_FAMILY,
+            networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"],
+            cpu="256",
+            memory="512",
+            containerDefinitions=[
+                {
+                    "name": "scanner",
+                    "image": "aquasec/trivy:0.50.0",
+                    "essential": True,
+                    "cpu": 256,
+                    "memory": 512,
+                }
+            ],
+        )["taskDefinition"]["taskDefinitionArn"]
+        group = f"family:{TASK_FAMILY}"  # what ECS records for a task run by hand
+        if service:
+            svc = ecs.create_service(
+                cluster=TRIVY_NAME,
+                serviceName=f"{TRIVY_NAME}-scanner",
+                taskDefinition=task_def,
+                desiredCount=max(tasks, 1),
+                launchType="FARGATE",
+                networkConfiguration=network,  # type: ignore[arg-type]
+            )["service"]
+            ids.service_arns.append(svc["serviceArn"])
+            group = f"service:{svc['serviceName']}"
+        if tasks:
+            run = ecs.run_task(
+                cluster=TRIVY_NAME,
+                taskDefinition=task_def,
+                count=tasks,
+                launchType="FARGATE",
+                networkConfiguration=network,  # type: ignore[arg-type]
+                group=group,
+            )
+            for task in run["tasks"]:
+                ids.task_arns.append(task["taskArn"])
+                for attachment in task.get("attachments", []):
+                    for detail in attachment.get("details", []):
+                        if detail.get("name") == "networkInterfaceId":
+                            ids.task_eni_ids.append(detail["value"])
+    return ids
+
+
+def seed_lookalikes(
+    session: boto3.Session,
+    region: str,
+    *,
+    bucket_names: Sequence[str] = LOOKALIKE_BUCKETS,
+    stack: bool = True,
+) -> LookalikeIds:
+    """Create things that look related but must never be deleted.
+
+    S3 and IAM names are global: when seeding a second region pass `bucket_names=()` or other
+    names; the IAM role is created once per account (an existing one is reused).
+    """
+    account = account_of(session)
+    ec2 = session.client("ec2", region_name=region)
+    s3 = session.client("s3", region_name=region)
+    ecs = session.client("ecs", region_name=region)
+    iam = session.client("iam", region_name=region)
+    logs = session.client("logs", region_name=region)
+
+    untagged = ec2.create_vpc(CidrBlock=TRIVY_VPC_CIDR)["Vpc"]["VpcId"]
+    other_cidr = ec2.create_vpc(CidrBlock="10.1.0.0/16", TagSpecifications=_tags("vpc", "name"))[
+        "Vpc"
+    ]["VpcId"]
+    for name in bucket_names:
+        create_bucket(s3, name, region)
+        s3.put_object(Bucket=name, Key="keep.txt", Body=b"not the scanner's")
+    cluster_arn = ecs.create_cluster(clusterName=f"{TRIVY_NAME}-prod")["cluster"]["clusterArn"]
+    task_def = ecs.register_task_definition(
+        family=TASK_FAMILY,
+        containerDefinitions=[{"name": "scanner", "image": "aquasec/trivy:0.50.0", "memory": 512}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    role_name: str | None = f"{TRIVY_NAME}-task-role"
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    try:
+        iam.create_role(RoleName=str(role_name), AssumeRolePolicyDocument=json.dumps(trust))
+    except ClientError as err:
+        if err.response["Error"]["Code"] != "EntityAlreadyExists":
+            raise
+    log_group = f"/ecs/{TRIVY_NAME}"
+    logs.create_log_group(logGroupName=log_group)
+    stack_id: str | None = None
+    if stack:
+        template = {
+            "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        }
+        stack_id = session.client("cloudformation", region_name=region).create_stack(
+            StackName=f"{TRIVY_NAME}-onboarding", TemplateBody=json.dumps(template)
+        )["StackId"]
+    return LookalikeIds(
+        account=account,
+        region=region,
+        untagged_vpc_id=untagged,
+        other_cidr_vpc_id=other_cidr,
+        buckets=list(bucket_names),
+        cluster_arn=cluster_arn,
+        task_definition_arn=task_def,
+        role_name=role_name,
+        log_group_name=log_group,
+        stack_id=stack_id,
+    )
+
+
+# Variants for safety tests: each puts into the Trivy VPC something the scanner never created,
+# so a migration must keep the VPC (and everything in it).
+
+
+def add_instance(session: boto3.Session, ids: TrivyIds) -> str:
+    ec2 = session.client("ec2", region_name=ids.region)
+    return ec2.run_instances(
+        ImageId=EXAMPLE_AMI, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=ids.subnet_id
+    )["Instances"][0]["InstanceId"]
+
+
+def add_nat_gateway(session: boto3.Session, ids: TrivyIds) -> str:
+    ec2 = session.client("ec2", region_name=ids.region)
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    return ec2.create_nat_gateway(SubnetId=ids.subnet_id, AllocationId=allocation)["NatGateway"][
+        "NatGatewayId"
+    ]
+
+
+def add_vpc_endpoint(session: boto3.Session, ids: TrivyIds) -> str:
+    ec2 = session.client("ec2", region_name=ids.region)
+    return ec2.create_vpc_endpoint(
+        VpcId=ids.vpc_id,
+        ServiceName=f"com.amazonaws.{ids.region}.s3",
+        VpcEndpointType="Gateway",
+        RouteTableIds=[ids.route_table_id],
+    )["VpcEndpoint"]["VpcEndpointId"]
+
+
+def add_untagged_subnet(session: boto3.Session, ids: TrivyIds) -> str:
+    ec2 = session.client("ec2", region_name=ids.region)
+    return ec2.create_subnet(VpcId=ids.vpc_id, CidrBlock="10.0.2.0/24")["Subnet"]["SubnetId"]
+
+
+def add_foreign_eni(session: boto3.Session, ids: TrivyIds) -> str:
+    """An ENI in the Trivy subnet that no Trivy task owns (e.g. someone's Lambda)."""
+    ec2 = session.client("ec2", region_name=ids.region)
+    return ec2.create_network_interface(SubnetId=ids.subnet_id, Description="not the scanner")[
+        "NetworkInterface"
+    ]["NetworkInterfaceId"]
+
+
+def seed_object_lock_bucket(session: boto3.Session, region: str, name: str | None = None) -> str:
+    """A scanner-named bucket with Object Lock on and a retained object: report, never bypass."""
+    account = account_of(session)
+    bucket = name or f"{TRIVY_NAME}-{account}-{region}-locked"
+    s3 = session.client("s3", region_name=region)
+    create_bucket(s3, bucket, region, object_lock=True)
+    s3.put_object_lock_configuration(
+        Bucket=bucket,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}},
+        },
+    )
+    s3.put_object(Bucket=bucket, Key="locked.json", Body=b"{}")
+    return bucket
