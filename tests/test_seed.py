@@ -169,12 +169,12 @@ def test_variants_put_foreign_things_into_the_trivy_vpc(aws: boto3.Session) -> N
     endpoint = add_vpc_endpoint(aws, ids)
     subnet = add_untagged_subnet(aws, ids)
     eni = add_foreign_eni(aws, ids)
-    in_vpc = [{"Name": "vpc-id", "Values": [ids.vpc_id]}]
+    in_vpc: list[Any] = [{"Name": "vpc-id", "Values": [ids.vpc_id]}]
     reservations = ec2.describe_instances(Filters=in_vpc)["Reservations"]
     assert [i["InstanceId"] for r in reservations for i in r["Instances"]] == [instance]
-    assert [n["NatGatewayId"] for n in ec2.describe_nat_gateways(Filter=in_vpc)["NatGateways"]] == [
-        nat
-    ]
+    # botocore's model names this parameter `Filter`; boto3-stubs 1.43 says `Filters`.
+    nats = ec2.describe_nat_gateways(Filter=in_vpc)["NatGateways"]  # type: ignore[call-arg]
+    assert [n["NatGatewayId"] for n in nats] == [nat]
     endpoints = ec2.describe_vpc_endpoints(Filters=in_vpc)["VpcEndpoints"]
     assert [e["VpcEndpointId"] for e in endpoints] == [endpoint]
     subnets = ec2.describe_subnets(Filters=in_vpc)["Subnets"]
