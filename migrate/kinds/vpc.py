@@ -43,7 +43,7 @@ def _is_ecs_eni(eni: dict[str, Any]) -> bool:
     return desc.startswith(ECS_ATTACHMENT_PREFIX) and ":attachment/" in desc
 
 
-def _inspect(ctx: Ctx, vpc_id: str, task_enis: set[str]) -> VpcContents:
+def _inspect(ctx: Ctx, vpc_id: str, task_enis: set[str], tagged_igws: set[str]) -> VpcContents:
     ec2 = ctx.client("ec2")
     found = VpcContents()
     flt = _vpc_filter(vpc_id)
@@ -65,7 +65,7 @@ def _inspect(ctx: Ctx, vpc_id: str, task_enis: set[str]) -> VpcContents:
     for table in paginate(ec2, "describe_route_tables", "RouteTables", Filters=flt):
         rtb = table["RouteTableId"]
         main = any(a.get("Main") for a in table.get("Associations", []))
-        odd = [r for r in table.get("Routes", []) if not _trivy_route(r, found.igws)]
+        odd = [r for r in table.get("Routes", []) if not _trivy_route(r, tagged_igws)]
         if odd:
             found.foreign.append(f"route table {rtb} with route "
                                  f"{_route_text(odd[0])} the scanner did not create")
@@ -142,7 +142,7 @@ def _inspect(ctx: Ctx, vpc_id: str, task_enis: set[str]) -> VpcContents:
     return found
 
 
-def _trivy_route(route: dict[str, Any], igws: list[str]) -> bool:
+def _trivy_route(route: dict[str, Any], igws: set[str]) -> bool:
     dest, gateway = route.get("DestinationCidrBlock"), route.get("GatewayId")
     return (dest == VPC_CIDR and gateway == "local") or (dest == DEFAULT_ROUTE and gateway in igws)
 
@@ -162,7 +162,18 @@ def discover(ctx: Ctx, task_enis: set[str]) -> list[Resource]:
         for vpc in paginate(ec2, "describe_vpcs", "Vpcs",
                             Filters=[{"Name": f"tag:{key}", "Values": [NAME]}]):
             vpcs[vpc["VpcId"]] = vpc
-    out: list[Resource] = []
+    # A Trivy-tagged gateway may be detached already (an interrupted run): its route then
+    # points at a detached gateway, and the gateway itself is still the scanner's to delete.
+    igws: dict[str, dict[str, Any]] = {}
+    for key in TAG_KEYS:
+        for igw in paginate(ec2, "describe_internet_gateways", "InternetGateways",
+                            Filters=[{"Name": f"tag:{key}", "Values": [NAME]}]):
+            igws[igw["InternetGatewayId"]] = igw
+    out: list[Resource] = [
+        Resource(ctx.account.id, ctx.region, "internet-gateway", igw_id, Action.DELETE,
+                 "Trivy-tagged internet gateway, already detached from its VPC")
+        for igw_id, igw in sorted(igws.items()) if not igw.get("Attachments")
+    ]
     for vpc_id, vpc in sorted(vpcs.items()):
         res = Resource(ctx.account.id, ctx.region, "vpc", vpc_id, Action.KEEP, "",
                        details={"cidr": vpc.get("CidrBlock")})
@@ -175,7 +186,7 @@ def discover(ctx: Ctx, task_enis: set[str]) -> list[Resource]:
             res.reason = "the default VPC is never deleted"
             out.append(res)
             continue
-        contents = _inspect(ctx, vpc_id, task_enis)
+        contents = _inspect(ctx, vpc_id, task_enis, set(igws))
         children = [
             ("network-interface", contents.enis, "ENI of the Trivy cluster's tasks"),
             ("internet-gateway", contents.igws, "Trivy-tagged internet gateway"),
