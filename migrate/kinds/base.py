@@ -115,6 +115,16 @@ class Kind(Protocol):
     def exists(self, ctx: Ctx, res: Resource) -> bool: ...
 
 
+def answer_or(default: T, codes: Iterable[str], call: Callable[[], T]) -> T:
+    """`call()`, or `default` when AWS answers with one of `codes` (the resource has gone)."""
+    try:
+        return call()
+    except ClientError as exc:
+        if error_code(exc) in codes:
+            return default
+        raise
+
+
 def paginate(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
     for page in client.get_paginator(operation).paginate(**params):
         yield from page.get(key, [])

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from migrate.aws import error_code
 from migrate.fingerprint import CLUSTER_NAME, LOOKALIKE_PATTERN
-from migrate.kinds.base import Ctx, chunks, paginate
+from migrate.kinds.base import Ctx, answer_or, chunks, paginate
 from migrate.model import Action, Resource, Status
 
 STOP_REASON = "defender-migrate: removing the retired Trivy vulnerability scanner"
@@ -108,13 +108,9 @@ class EcsService:
         return Status.DELETED
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
-        try:
-            svc = ctx.client("ecs").describe_services(cluster=CLUSTER_NAME, services=[res.id])
-        except ClientError as exc:
-            if error_code(exc) in GONE:
-                return False
-            raise
-        return any(s.get("status") != "INACTIVE" for s in svc["services"])
+        return answer_or(False, GONE, lambda: any(
+            s.get("status") != "INACTIVE" for s in ctx.client("ecs").describe_services(
+                cluster=CLUSTER_NAME, services=[res.id])["services"]))
 
 
 class EcsTask:
@@ -122,14 +118,10 @@ class EcsTask:
     rank: ClassVar[int] = 11
 
     def _running(self, ctx: Ctx, res: Resource) -> bool:
-        try:
-            tasks = ctx.client("ecs").describe_tasks(cluster=CLUSTER_NAME, tasks=[res.id])
-        except ClientError as exc:
-            if error_code(exc) in GONE:
-                return False
-            raise
-        return any(t.get("lastStatus") != "STOPPED" and t.get("desiredStatus") != "STOPPED"
-                   for t in tasks["tasks"])
+        return answer_or(False, GONE, lambda: any(
+            t.get("lastStatus") != "STOPPED" and t.get("desiredStatus") != "STOPPED"
+            for t in ctx.client("ecs").describe_tasks(cluster=CLUSTER_NAME,
+                                                      tasks=[res.id])["tasks"]))
 
     def delete(self, ctx: Ctx, res: Resource) -> Status:
         if not self._running(ctx, res):
@@ -154,14 +146,9 @@ class EcsContainerInstance:
         return Status.DELETED
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
-        try:
-            found = ctx.client("ecs").describe_container_instances(
-                cluster=CLUSTER_NAME, containerInstances=[res.id])
-        except ClientError as exc:
-            if error_code(exc) in GONE:
-                return False
-            raise
-        return any(ci.get("status") != "INACTIVE" for ci in found["containerInstances"])
+        return answer_or(False, GONE, lambda: any(
+            ci.get("status") != "INACTIVE" for ci in ctx.client("ecs").describe_container_instances(
+                cluster=CLUSTER_NAME, containerInstances=[res.id])["containerInstances"]))
 
 
 class EcsCluster:

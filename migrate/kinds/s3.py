@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from migrate.aws import error_code
 from migrate.fingerprint import BUCKET_LOOKALIKE_PREFIX, NAME, bucket_matches
-from migrate.kinds.base import Ctx, StopRequested, paginate
+from migrate.kinds.base import Ctx, StopRequested, answer_or, paginate
 from migrate.model import Action, Resource, Status
 
 BATCH = 1000
@@ -93,13 +93,8 @@ class S3Bucket:
         return Status.DELETED
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
-        try:
-            ctx.client("s3", res.region).head_bucket(Bucket=res.id)
-        except ClientError as exc:
-            if error_code(exc) in {"404", "NoSuchBucket", "NotFound"}:
-                return False
-            raise
-        return True
+        return answer_or(False, {"404", "NoSuchBucket", "NotFound"}, lambda: (
+            ctx.client("s3", res.region).head_bucket(Bucket=res.id), True)[1])
 
     def _empty(self, ctx: Ctx, res: Resource, done_before: int) -> int:
         s3 = ctx.client("s3", res.region)

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from migrate.aws import error_code
 from migrate.fingerprint import DEFAULT_ROUTE, NAME, SUBNET_CIDR, TAG_KEYS, VPC_CIDR, has_trivy_tag
-from migrate.kinds.base import Ctx, StopRequested, paginate
+from migrate.kinds.base import Ctx, StopRequested, answer_or, paginate
 from migrate.model import Action, Resource, Status
 
 ECS_ATTACHMENT_PREFIX = "arn:aws:ecs:"
@@ -216,13 +216,7 @@ def discover(ctx: Ctx, task_enis: set[str]) -> list[Resource]:
 
 
 def _gone_on(codes: set[str], call: Callable[[], object]) -> Status:
-    try:
-        call()
-    except ClientError as exc:
-        if error_code(exc) in codes:
-            return Status.ALREADY_GONE
-        raise
-    return Status.DELETED
+    return answer_or(Status.ALREADY_GONE, codes, lambda: (call(), Status.DELETED)[1])
 
 
 class NetworkInterface:
@@ -366,10 +360,4 @@ class Vpc:
 
 
 def _exists(call: Callable[[], object], not_found: set[str]) -> bool:
-    try:
-        call()
-    except ClientError as exc:
-        if error_code(exc) in not_found:
-            return False
-        raise
-    return True
+    return answer_or(False, not_found, lambda: (call(), True)[1])
