@@ -27,6 +27,7 @@ import botocore.loaders
 import botocore.session
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
+from moto.core.utils import unix_time_millis
 from moto.ec2.models import ec2_backends
 from moto.ecs.models import ecs_backends
 from moto.iam.models import get_account_id_from
@@ -113,7 +114,7 @@ def _account(request_signer: Any) -> str:
     # Same precedence as moto's BaseResponse.get_current_account.
     if "MOTO_ACCOUNT_ID" in os.environ:
         return os.environ["MOTO_ACCOUNT_ID"]
-    credentials = request_signer._credentials
+    credentials = request_signer._credentials if request_signer is not None else None
     if credentials is None:
         return get_account_id_from("")
     return get_account_id_from(credentials.get_frozen_credentials().access_key)
@@ -390,10 +391,16 @@ def _after_list_clusters(rules: StrictRules, call: _Call, parsed: dict[str, Any]
 # --- S3 --------------------------------------------------------------------------------------
 
 
+def _bucket(name: str, account: str) -> Any:
+    # moto records each bucket's owner as (partition, account): names are global.
+    owner = s3_backends.bucket_accounts.get(name)
+    partition, account = owner if isinstance(owner, tuple) else ("aws", owner or account)
+    return s3_backends[account][partition].buckets.get(name)
+
+
 def _delete_bucket(rules: StrictRules, call: _Call) -> tuple[str, str, str] | None:
     name = call.params["Bucket"]
-    account = str(s3_backends.bucket_accounts.get(name, call.account))
-    bucket = s3_backends[account]["aws"].buckets.get(name)
+    bucket = _bucket(name, call.account)
     if bucket is not None and any(True for _ in bucket.keys.iterlists()):
         return (
             "BucketNotEmpty",
@@ -402,6 +409,41 @@ def _delete_bucket(rules: StrictRules, call: _Call) -> tuple[str, str, str] | No
             name,
         )
     return None
+
+
+def resume_markers(
+    keys: Any, key_marker: str, version_marker: str
+) -> tuple[str | None, str | None]:
+    """Markers moto can resume from at the position AWS would.
+
+    AWS resumes a ListObjectVersions page at the markers' position even when the marker version
+    was deleted meanwhile ("list a page, delete it, list the next" works). moto 5.2 looks for the
+    exact marker version and returns an empty, untruncated page when it is gone. A vanished
+    marker becomes the last version still listed before its position (in moto's order: name,
+    then newest first), or no marker at all. `keys` is a moto bucket's `keys` store."""
+    if any(v.version_id == version_marker for v in keys.getlist(key_marker, None) or []):
+        return key_marker, version_marker
+    before = [name for name in list(keys) if name < key_marker and keys.getlist(name, None)]
+    if not before:
+        return None, None
+    name = max(before)
+    ordered = sorted(keys.getlist(name), key=lambda v: -unix_time_millis(v.last_modified))
+    return name, ordered[-1].version_id
+
+
+def _list_object_versions(rules: StrictRules, call: _Call, params: dict[str, Any]) -> None:
+    key_marker, version_marker = params.get("KeyMarker"), params.get("VersionIdMarker")
+    if not (key_marker and version_marker):
+        return
+    bucket = _bucket(params["Bucket"], call.account)
+    if bucket is None:
+        return
+    new_key, new_version = resume_markers(bucket.keys, key_marker, version_marker)
+    for param, value in (("KeyMarker", new_key), ("VersionIdMarker", new_version)):
+        if value is None:
+            params.pop(param, None)
+        else:
+            params[param] = value
 
 
 def _delete_objects(rules: StrictRules, call: _Call) -> tuple[str, str, str] | None:
@@ -435,7 +477,15 @@ AFTER: dict[tuple[str, str], AfterRule] = {
     ("ecs", "ListClusters"): _after_list_clusters,
 }
 STATUS = {"BucketNotEmpty": 409, "ClusterNotFoundException": 400}
-RULE_NAMES = frozenset(op for _, op in BEFORE) | frozenset(op for _, op in AFTER)
+# Rewrite a call's parameters before it is serialised (AWS behaviour moto lacks).
+PARAMS: dict[tuple[str, str], Callable[[StrictRules, _Call, dict[str, Any]], None]] = {
+    ("s3", "ListObjectVersions"): _list_object_versions,
+}
+RULE_NAMES = (
+    frozenset(op for _, op in BEFORE)
+    | frozenset(op for _, op in AFTER)
+    | frozenset(op for _, op in PARAMS)
+)
 
 
 def install_strict_rules(
@@ -456,7 +506,12 @@ def install_strict_rules(
     if unknown:
         raise ValueError(f"no strict rule for {sorted(unknown)}")
 
-    def keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    def keep_params(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        rewrite = PARAMS.get((model.service_model.service_name, model.name))
+        if rewrite is not None and model.name not in rules.disabled:
+            signer = context.get("strict_rules_signer")
+            with rules._lock:
+                rewrite(rules, call_of(signer, context), params)
         context[_PARAMS] = dict(params)
 
     def call_of(request_signer: Any, context: dict[str, Any]) -> _Call:
