@@ -18,6 +18,7 @@ what is measured, and 20,000 PUTs through HTTP would take minutes on a small mac
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import logging
 import os
@@ -39,17 +40,18 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import boto3  # noqa: E402
-from moto.core.utils import unix_time_millis  # noqa: E402
 from moto.moto_server.werkzeug_app import (  # noqa: E402
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.s3 import models as s3_models  # noqa: E402
 from moto.s3.models import S3Backend, s3_backends  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from scripts.demo import local_aws_environment  # noqa: E402
 from scripts.seed_trivy import create_bucket, seed_trivy_leftovers  # noqa: E402
+from tests.aws_strict import resume_markers  # noqa: E402
 
 COMMAND = Path(sys.executable).parent / "defender-migrate"
 AWSCLI_VENV = ROOT / ".venv-awscli"
@@ -101,31 +103,43 @@ def counting_moto_server() -> Iterator[tuple[str, CountingApp]]:
 
 
 def resume_version_listing_like_aws() -> None:
-    """ListObjectVersions pages resume at the markers' position on AWS, even when the marker
-    version was deleted meanwhile (so "list a page, delete it, list the next" works). moto 5.2
-    looks for the exact marker version and returns an empty, untruncated page when it is gone.
-    Here a vanished marker is replaced by the last version still listed before its position
-    (deleting what was listed removes only versions at or before the marker)."""
+    """Make the in-process server resume ListObjectVersions pages after deleted markers as AWS
+    does (see `tests.aws_strict.resume_markers`): without it moto ends the listing after the
+    first deleted page."""
     original = S3Backend.list_object_versions
 
     def resume(self: S3Backend, bucket_name: str, *args: Any, **kwargs: Any) -> Any:
         key_marker, version_marker = kwargs.get("key_marker"), kwargs.get("version_id_marker")
         if key_marker and version_marker:
             keys = self.get_bucket(bucket_name).keys
-            versions = keys.getlist(key_marker, None) or []
-            if not any(v.version_id == version_marker for v in versions):
-                before = [n for n in list(keys) if n < key_marker and keys.getlist(n, None)]
-                if before:
-                    name = max(before)
-                    ordered = sorted(
-                        keys.getlist(name), key=lambda v: -unix_time_millis(v.last_modified)
-                    )
-                    kwargs.update(key_marker=name, version_id_marker=ordered[-1].version_id)
-                else:
-                    kwargs.update(key_marker=None, version_id_marker=None)
+            kwargs["key_marker"], kwargs["version_id_marker"] = resume_markers(
+                keys, key_marker, version_marker
+            )
         return original(self, bucket_name, *args, **kwargs)
 
     S3Backend.list_object_versions = resume  # type: ignore[method-assign]
+    setattr(s3_models, "copy", _ListingCopies())  # noqa: B010
+
+
+class _ListingCopies:
+    """Stands in for the `copy` module inside moto.s3.models. moto deep-copies every version of
+    the bucket (each with a new temporary file) on every ListObjectVersions page, which makes
+    emptying a 20,000-version bucket quadratic in moto alone. Listing only needs copies it can
+    mark `is_latest` on; these share the stored data."""
+
+    @staticmethod
+    def deepcopy(value: Any) -> Any:
+        if isinstance(value, list):
+            clones = []
+            for item in value:
+                clone = object.__new__(type(item))
+                clone.__dict__.update(item.__dict__)
+                clones.append(clone)
+            return clones
+        return copy.deepcopy(value)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
 
 
 def fill_in_process(account: str, bucket: str, versions: int) -> int:
