@@ -48,12 +48,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def call(
         self, args: pulumi.runtime.MockCallArgs
-    ) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+    ) -> tuple[dict[Any, Any], list[tuple[str, str]]]:
         self.calls.append((args.token, dict(args.args)))
         handler = self.invokes.get(args.token)
         if handler is None:
             raise AssertionError(f"unexpected invoke {args.token}: add a handler to RecordingMocks")
-        return handler(dict(args.args)), None
+        return handler(dict(args.args)), []  # the SDK iterates over the failures
 
 
 class RecordingMonitor(MockMonitor):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -154,7 +155,7 @@ def test_persistent_failure_is_bounded_and_reported_then_rerun_finishes(
 def test_delete_objects_errors_fail_the_bucket(aws: boto3.Session, harness: Harness) -> None:
     ids = seed.seed_trivy_leftovers(aws, "us-east-1")
 
-    def partial_failure(parsed: dict, **_: object) -> None:
+    def partial_failure(parsed: dict[str, object], **_: object) -> None:
         parsed["Errors"] = [{"Key": "scans/0.json", "Code": "AccessDenied",
                              "Message": "Access Denied"}]
 
@@ -224,8 +225,8 @@ def test_new_task_after_plan_is_stopped_with_its_approved_cluster(
     planned = harness.run("trivy", "plan", "--regions", "us-east-1", "--out", str(plan))
     assert planned.exit_code == 0
     ecs = aws.client("ecs", region_name="us-east-1")
-    network = {"awsvpcConfiguration": {"subnets": [ids.subnet_id],
-                                       "securityGroups": [ids.security_group_id]}}
+    network: Any = {"awsvpcConfiguration": {"subnets": [ids.subnet_id],
+                                            "securityGroups": [ids.security_group_id]}}
     task = ecs.run_task(cluster="defender-for-containers-va",
                         taskDefinition="defender-for-containers-va", launchType="FARGATE",
                         networkConfiguration=network)

@@ -46,3 +46,19 @@ def test_unknown_invoke_fails_instead_of_passing() -> None:
 
     with pytest.raises(Exception, match="unexpected invoke"):
         invoke()
+
+
+def test_invoke_with_a_handler_returns_its_answer() -> None:
+    mocks = RecordingMocks(invokes={
+        "aws:index/getCallerIdentity:getCallerIdentity": lambda _: {"accountId": "123456789012"},
+    })
+    install(mocks)
+
+    @pulumi.runtime.test
+    def invoke() -> pulumi.Output[None]:
+        result = pulumi.runtime.invoke("aws:index/getCallerIdentity:getCallerIdentity", {})
+        assert result.value["accountId"] == "123456789012"
+        return pulumi.Output.from_input(None)
+
+    invoke()
+    assert mocks.calls == [("aws:index/getCallerIdentity:getCallerIdentity", {})]
