@@ -18,7 +18,6 @@ what is measured, and 20,000 PUTs through HTTP would take minutes on a small mac
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import logging
 import os
@@ -45,7 +44,6 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     MotoRequestHandler,
     create_backend_app,
 )
-from moto.s3 import models as s3_models  # noqa: E402
 from moto.s3.models import S3Backend, s3_backends  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
@@ -118,28 +116,6 @@ def resume_version_listing_like_aws() -> None:
         return original(self, bucket_name, *args, **kwargs)
 
     S3Backend.list_object_versions = resume  # type: ignore[method-assign]
-    setattr(s3_models, "copy", _ListingCopies())  # noqa: B010
-
-
-class _ListingCopies:
-    """Stands in for the `copy` module inside moto.s3.models. moto deep-copies every version of
-    the bucket (each with a new temporary file) on every ListObjectVersions page, which makes
-    emptying a 20,000-version bucket quadratic in moto alone. Listing only needs copies it can
-    mark `is_latest` on; these share the stored data."""
-
-    @staticmethod
-    def deepcopy(value: Any) -> Any:
-        if isinstance(value, list):
-            clones = []
-            for item in value:
-                clone = object.__new__(type(item))
-                clone.__dict__.update(item.__dict__)
-                clones.append(clone)
-            return clones
-        return copy.deepcopy(value)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(copy, name)
 
 
 def fill_in_process(account: str, bucket: str, versions: int) -> int:
