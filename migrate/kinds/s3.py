@@ -99,7 +99,7 @@ class S3Bucket:
     def _empty(self, ctx: Ctx, res: Resource, done_before: int) -> int:
         s3 = ctx.client("s3", res.region)
         done = 0
-        for batch in _batches(_versions(s3, res.id), BATCH):
+        for batch in _batches(s3, res.id):
             if ctx.stop.is_set():
                 raise StopRequested
             result = ctx.mutate("s3", "DeleteObjects", f"{res.id} ({len(batch)} keys)",
@@ -121,19 +121,18 @@ class S3Bucket:
         return done
 
 
-def _versions(s3: Any, bucket: str) -> Iterator[dict[str, str]]:
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-        for item in (*page.get("Versions", []), *page.get("DeleteMarkers", [])):
-            yield {"Key": item["Key"], "VersionId": item["VersionId"]}
+def _batches(s3: Any, bucket: str) -> Iterator[list[dict[str, str]]]:
+    """Up to BATCH versions and delete markers at a time, until the bucket lists empty.
 
-
-def _batches(items: Iterator[dict[str, str]], size: int) -> Iterator[list[dict[str, str]]]:
-    batch: list[dict[str, str]] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
+    Each round lists from the start instead of following the previous page's markers: the
+    caller deletes every batch before asking for the next, and a marker that names a deleted
+    version is not resumable everywhere (moto returns an empty page). Memory stays at one page.
+    """
+    while True:
+        page = s3.list_object_versions(Bucket=bucket, MaxKeys=BATCH)
+        items = [{"Key": i["Key"], "VersionId": i["VersionId"]}
+                 for i in (*page.get("Versions", []), *page.get("DeleteMarkers", []))]
+        if not items:
+            return
+        for start in range(0, len(items), BATCH):
+            yield items[start : start + BATCH]
