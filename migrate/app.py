@@ -17,8 +17,7 @@ from migrate.aws import Account, SessionFactory, SessionHook
 from migrate.errors import InputError
 from migrate.fingerprint import DEFAULT_REGIONS
 from migrate.kinds.base import Settings
-from migrate.model import Resource as Res
-from migrate.model import ScanError, Targets
+from migrate.model import Resource, ScanError, Targets
 from migrate.progress import Reporter
 from migrate.targeting import parse_accounts, parse_regions, resolve_accounts, resolve_regions
 
@@ -70,7 +69,7 @@ class App:
                                  organization, role_name)
         return Targets(chosen, [a.id for a in found], role_name), found
 
-    def emit(self, command: str, targets: Targets, resources: list[Res],
+    def emit(self, command: str, targets: Targets, resources: list[Resource],
              errors: list[ScanError], applied: bool) -> dict[str, Any]:
         doc = document.build(command, targets, resources, errors)
         if self.output == "json":

@@ -126,9 +126,15 @@ class Account:
 
 def caller_account(session: boto3.Session, region: str, what: str) -> str:
     """The account the session's credentials belong to, or one clear line on failure."""
+    return caller_identity(session, region, what)[0]
+
+
+def caller_identity(session: boto3.Session, region: str, what: str) -> tuple[str, str]:
+    """(account, partition) of the session's credentials, or one clear line on failure."""
     try:
         sts = session.client("sts", region_name=region, config=CLIENT_CONFIG)
-        return str(sts.get_caller_identity()["Account"])
+        identity = sts.get_caller_identity()
+        return str(identity["Account"]), str(identity["Arn"]).split(":")[1]
     except NoCredentialsError as exc:
         raise CredentialsError(
             "no AWS credentials found: set AWS_PROFILE or use --profile, run `aws sso login`, "

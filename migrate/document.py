@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from migrate.errors import InputError
+from migrate.fingerprint import CLUSTER_NAME
 from migrate.model import FORMAT, VERSION, Action, Resource, ScanError, Targets
 
 
@@ -61,7 +62,6 @@ def load_plan(path: Path) -> tuple[Targets, list[Resource]]:
     for res in resources:
         if res.account not in targets.accounts:
             raise bad(f"resource {res.id} is in account {res.account}, not among its targets")
-        if res.action is Action.DELETE and res.kind == "ecs-cluster" and res.id != \
-                "defender-for-containers-va":
+        if res.action is Action.DELETE and res.kind == "ecs-cluster" and res.id != CLUSTER_NAME:
             raise bad(f"it would delete ECS cluster {res.id}, which is not the Trivy cluster")
     return targets, resources

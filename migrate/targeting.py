@@ -11,7 +11,7 @@ from migrate.aws import (
     CLIENT_CONFIG,
     Account,
     SessionFactory,
-    caller_account,
+    caller_identity,
     check_account,
     describe_error,
 )
@@ -70,12 +70,6 @@ def parse_regions(value: str | None) -> list[str] | None:
     return regions
 
 
-def _partition(session: boto3.Session, region: str) -> tuple[str, str]:
-    sts = session.client("sts", region_name=region, config=CLIENT_CONFIG)
-    arn = sts.get_caller_identity()["Arn"]
-    return arn.split(":")[1], arn
-
-
 def organization_accounts(session: boto3.Session, region: str) -> list[str]:
     try:
         org = session.client("organizations", region_name=region, config=CLIENT_CONFIG)
@@ -95,7 +89,7 @@ def resolve_accounts(factory: SessionFactory, region: str, accounts: list[str] |
     if accounts and organization:
         raise InputError("give --accounts or --organization, not both")
     session = factory.base()
-    own = caller_account(session, region, "the current credentials")
+    own, partition = caller_identity(session, region, "the current credentials")
     if organization:
         accounts = organization_accounts(session, region)
     if not accounts:
@@ -104,7 +98,6 @@ def resolve_accounts(factory: SessionFactory, region: str, accounts: list[str] |
     if others and not role_name:
         raise InputError("--accounts/--organization need --role-name ROLE: the role to assume in "
                          "each account (e.g. OrganizationAccountAccessRole)")
-    partition = _partition(session, region)[0] if others else "aws"
     return [Account(a, factory) if a == own else
             Account(a, factory, f"arn:{partition}:iam::{a}:role/{role_name}") for a in accounts]
 
@@ -112,14 +105,12 @@ def resolve_accounts(factory: SessionFactory, region: str, accounts: list[str] |
 def accounts_for_plan(factory: SessionFactory, region: str, account_ids: list[str],
                       role_name: str | None) -> dict[str, Account]:
     """Reach the accounts a plan file was made for, refusing if the credentials do not match."""
-    session = factory.base()
-    own = caller_account(session, region, "the current credentials")
+    own, partition = caller_identity(factory.base(), region, "the current credentials")
     found: dict[str, Account] = {}
     for account_id in account_ids:
         if account_id == own:
             found[account_id] = Account(account_id, factory)
         elif role_name:
-            partition = _partition(session, region)[0]
             account = Account(account_id, factory,
                               f"arn:{partition}:iam::{account_id}:role/{role_name}")
             check_account(account, region)

@@ -178,3 +178,18 @@ def test_help_teaches(harness: Harness, aws: boto3.Session) -> None:
     apply_help = harness.run("trivy", "apply", "--help")
     for option in ("PLAN_FILE", "--yes", "--audit-log", "--eni-timeout"):
         assert option in apply_help.stdout
+
+
+def test_plan_file_edited_to_delete_another_cluster_is_refused(
+        aws: boto3.Session, harness: Harness, tmp_path: Path) -> None:
+    seed.seed_trivy_leftovers(aws, "us-east-1")
+    plan = _plan(harness, tmp_path)
+    doc = json.loads(plan.read_text())
+    (cluster,) = [r for r in doc["resources"] if r["kind"] == "ecs-cluster"]
+    cluster["id"] = "production"
+    plan.write_text(json.dumps(doc))
+    harness.reset_calls()
+    result = harness.run("trivy", "apply", str(plan), "--yes")
+    assert result.exit_code == EXIT_USAGE
+    assert "not the Trivy cluster" in one_error_line(result.stderr)
+    assert harness.mutating() == []
