@@ -1,4 +1,5 @@
-"""What the retired Trivy scanner's onboarding created (FACTS.md §4): all that is ever deleted."""
+"""What the retired Trivy scanner's onboarding created (docs/reference.md §4): all that is ever
+deleted."""
 
 from __future__ import annotations
 

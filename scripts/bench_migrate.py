@@ -47,9 +47,9 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 from moto.s3.models import S3Backend, s3_backends  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from scripts.demo import local_aws_environment  # noqa: E402
-from scripts.seed_trivy import create_bucket, seed_trivy_leftovers  # noqa: E402
-from tests.aws_strict import resume_markers  # noqa: E402
+from localaws.seed import create_bucket, seed_trivy_leftovers  # noqa: E402
+from localaws.server import local_aws_environment  # noqa: E402
+from localaws.strict import resume_markers  # noqa: E402
 
 COMMAND = Path(sys.executable).parent / "defender-migrate"
 AWSCLI_VENV = ROOT / ".venv-awscli"
@@ -102,7 +102,7 @@ def counting_moto_server() -> Iterator[tuple[str, CountingApp]]:
 
 def resume_version_listing_like_aws() -> None:
     """Make the in-process server resume ListObjectVersions pages after deleted markers as AWS
-    does (see `tests.aws_strict.resume_markers`): without it moto ends the listing after the
+    does (see `localaws.strict.resume_markers`): without it moto ends the listing after the
     first deleted page."""
     original = S3Backend.list_object_versions
 

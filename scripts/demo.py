@@ -12,13 +12,11 @@ scripts/demo.py`.
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,50 +26,18 @@ if str(ROOT) not in sys.path:
 
 import boto3  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
-from moto.server import ThreadedMotoServer  # noqa: E402
 
-from scripts.seed_trivy import (  # noqa: E402
+from localaws.seed import (  # noqa: E402
     TRIVY_NAME,
     LookalikeIds,
     TrivyIds,
     seed_lookalikes,
     seed_trivy_leftovers,
 )
+from localaws.server import local_aws_environment, moto_server  # noqa: E402
 
 REGIONS = ("us-east-1", "eu-central-1")
 COMMAND = Path(sys.executable).parent / "defender-migrate"
-
-
-@contextmanager
-def moto_server() -> Iterator[str]:
-    """A moto server on an ephemeral localhost port; yields its endpoint URL."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
-def local_aws_environment(endpoint: str, workdir: Path) -> dict[str, str]:
-    """Point boto3 (here and in the subprocesses) at the server, with dummy credentials and
-    without the machine's own AWS configuration."""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k in ("AWS_CA_BUNDLE",)
-    }
-    env.update(
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID="demo",
-        AWS_SECRET_ACCESS_KEY="demo",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=str(workdir / "no-aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(workdir / "no-aws-credentials"),
-        # moto would build ~2,500 sample AMIs per region; the demo needs none.
-        MOTO_EC2_LOAD_DEFAULT_AMIS="false",
-    )
-    return env
 
 
 def banner(text: str) -> None:

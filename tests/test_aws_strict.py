@@ -11,9 +11,9 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from scripts.seed_trivy import EXAMPLE_AMI, TRIVY_NAME, create_bucket, seed_trivy_leftovers
-from tests.aws_calls import CallLog, is_read_only, record_calls
-from tests.aws_strict import StrictRules, install_strict_rules, new_session
+from localaws.calls import CallLog, is_read_only, record_calls
+from localaws.seed import EXAMPLE_AMI, TRIVY_NAME, create_bucket, seed_trivy_leftovers
+from localaws.strict import StrictRules, install_strict_rules, new_session
 
 REGION = "eu-central-1"
 

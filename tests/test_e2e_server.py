@@ -16,15 +16,15 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from scripts.demo import local_aws_environment, moto_server
-from scripts.seed_trivy import (
+from localaws.seed import (
     TRIVY_NAME,
     LookalikeIds,
     TrivyIds,
     seed_lookalikes,
     seed_trivy_leftovers,
 )
-from tests.aws_strict import new_session
+from localaws.server import local_aws_environment, moto_server
+from localaws.strict import new_session
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""`scripts.seed_trivy` produces the Trivy fingerprint (FACTS.md §4) and its look-alikes."""
+"""`localaws.seed` produces the Trivy fingerprint (docs/reference.md §4) and its look-alikes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from scripts.seed_trivy import (
+from localaws.seed import (
     TRIVY_NAME,
     add_foreign_eni,
     add_instance,
@@ -20,7 +20,7 @@ from scripts.seed_trivy import (
     seed_object_lock_bucket,
     seed_trivy_leftovers,
 )
-from tests.aws_strict import new_session
+from localaws.strict import new_session
 
 TAG = {"Key": "name", "Value": TRIVY_NAME}
 

@@ -1,4 +1,5 @@
-"""One small unit per AWS resource kind, and the deletion order between them (FACTS.md §5)."""
+"""One small unit per AWS resource kind, and the deletion order between them
+(docs/reference.md §5)."""
 
 from __future__ import annotations
 

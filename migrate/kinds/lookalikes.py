@@ -1,6 +1,6 @@
 """Things that look related to the Trivy scanner but whose names were never documented.
 
-They are reported as `keep` with advice and never deleted by guess (FACTS.md §4).
+They are reported as `keep` with advice and never deleted by guess (docs/reference.md §4).
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
+from pulumi_aws import cloudformation, iam
+from pulumi_aws.get_caller_identity import get_caller_identity_output
 from pulumi_azure_native import security
 
 from stacks.aws_connector.offerings import connector_offerings
@@ -54,11 +55,11 @@ class AwsConnector(pulumi.ComponentResource):
         config = args.config
         child = pulumi.ResourceOptions(parent=self)
 
-        account = aws.get_caller_identity_output(
+        account = get_caller_identity_output(
             opts=pulumi.InvokeOutputOptions(parent=self)
         ).account_id.apply(lambda found: _expect_account(found, config.account_id))
 
-        provider = aws.iam.OpenIdConnectProvider(
+        provider = iam.OpenIdConnectProvider(
             f"{name}-oidc",
             url=oidc_provider_url(config),
             # Gated on the account check so nothing is created in the wrong account.
@@ -68,7 +69,7 @@ class AwsConnector(pulumi.ComponentResource):
         )
         self.oidc_provider_arn = provider.arn
 
-        roles: dict[str, aws.iam.Role] = {}
+        roles: dict[str, iam.Role] = {}
         for definition in role_definitions(config):
             roles[definition.key] = self._role(name, definition, account, provider, roles)
         self.role_arns = {key: role.arn for key, role in roles.items()}
@@ -110,8 +111,8 @@ class AwsConnector(pulumi.ComponentResource):
         })
 
     def _role(self, name: str, definition: RoleDefinition, account: pulumi.Output[str],
-              provider: aws.iam.OpenIdConnectProvider, roles: Mapping[str, aws.iam.Role]
-              ) -> aws.iam.Role:
+              provider: iam.OpenIdConnectProvider, roles: Mapping[str, iam.Role]
+              ) -> iam.Role:
         def refs(args: dict[str, Any]) -> LiteralRefs:
             arns = {key: args[key] for key in definition.references}
             return LiteralRefs(args["account"], args["provider"], arns)
@@ -120,7 +121,7 @@ class AwsConnector(pulumi.ComponentResource):
         ref_inputs.update({key: roles[key].arn for key in definition.references})
         resolved = pulumi.Output.all(**ref_inputs).apply(refs)
 
-        role = aws.iam.Role(
+        role = iam.Role(
             f"{name}-{definition.key}",
             name=definition.name,
             description=definition.description,
@@ -128,14 +129,14 @@ class AwsConnector(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         for policy_name in definition.managed_policies:
-            aws.iam.RolePolicyAttachment(
+            iam.RolePolicyAttachment(
                 f"{name}-{definition.key}-{policy_name}",
                 role=role.name,
                 policy_arn=aws_managed_policy_arn(policy_name),
                 opts=pulumi.ResourceOptions(parent=self),
             )
         for policy_name, build in definition.inline_policies:
-            aws.iam.RolePolicy(
+            iam.RolePolicy(
                 f"{name}-{definition.key}-{policy_name}",
                 name=policy_name,
                 role=role.name,
@@ -147,32 +148,32 @@ class AwsConnector(pulumi.ComponentResource):
     def _stack_set(self, name: str, config: AwsConnectorConfig) -> pulumi.Output[str]:
         assert config.organization is not None
         organization = config.organization
-        stack_set = aws.cloudformation.StackSet(
+        stack_set = cloudformation.StackSet(
             f"{name}-member-roles",
             name=organization.stackset_name,
             description="Microsoft Defender for Cloud connector roles for member accounts",
             permission_model="SERVICE_MANAGED",
-            auto_deployment=aws.cloudformation.StackSetAutoDeploymentArgs(
+            auto_deployment=cloudformation.StackSetAutoDeploymentArgs(
                 enabled=True, retain_stacks_on_account_removal=False),
             capabilities=["CAPABILITY_NAMED_IAM"],
             template_body=member_template_body(config),
-            operation_preferences=aws.cloudformation.StackSetOperationPreferencesArgs(
+            operation_preferences=cloudformation.StackSetOperationPreferencesArgs(
                 failure_tolerance_percentage=10, max_concurrent_percentage=25,
                 region_concurrency_type="PARALLEL"),
             # AWS sets it for service-managed StackSets; without this every preview shows a diff.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["administrationRoleArn"]),
         )
         excluded = list(organization.excluded_account_ids)
-        aws.cloudformation.StackSetInstance(
+        cloudformation.StackSetInstance(
             f"{name}-member-roles-targets",
             stack_set_name=stack_set.name,
             stack_set_instance_region=STACK_INSTANCE_REGION,
-            deployment_targets=aws.cloudformation.StackSetInstanceDeploymentTargetsArgs(
+            deployment_targets=cloudformation.StackSetInstanceDeploymentTargetsArgs(
                 organizational_unit_ids=list(organization.organizational_unit_ids),
                 account_filter_type="DIFFERENCE" if excluded else None,
                 accounts=excluded or None,
             ),
-            operation_preferences=aws.cloudformation.StackSetInstanceOperationPreferencesArgs(
+            operation_preferences=cloudformation.StackSetInstanceOperationPreferencesArgs(
                 failure_tolerance_percentage=10, max_concurrent_percentage=25),
             opts=pulumi.ResourceOptions(parent=self),
         )

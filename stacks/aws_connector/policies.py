@@ -1,9 +1,9 @@
 """Every IAM policy document of the connector, built as data.
 
 Sources: Microsoft's (since removed) Terraform onboarding module and the current Defender for
-Cloud docs (FACTS.md §3). Microsoft's current CloudFormation text could not be checked, so the
-permission lists below are the documented ones, scoped to this account's resources wherever the
-actions allow a resource ARN. The tests lint every document with parliament.
+Cloud docs (docs/reference.md §3). Microsoft's current CloudFormation text could not be checked,
+so the permission lists below are the documented ones, scoped to this account's resources
+wherever the actions allow a resource ARN. The tests lint every document with parliament.
 """
 
 from __future__ import annotations

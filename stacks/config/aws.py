@@ -4,8 +4,8 @@ Everything is validated here, before any resource is registered, and every error
 full key (`aws.connector.location`, `aws.advanced.roleNames.k8s`, ...).
 
 The advanced defaults come from Microsoft's (since removed) Terraform onboarding module and the
-current docs (FACTS.md §3). Microsoft's current CloudFormation text could not be checked, so
-every one of them can be overridden under `advanced`.
+current docs (docs/reference.md §3). Microsoft's current CloudFormation text could not be
+checked, so every one of them can be overridden under `advanced`.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-import pulumi_azure_native as azure_native
 from pulumi_azure_native import authorization, policyinsights
+from pulumi_azure_native.provider import Provider
 
 from stacks.policy.definitions import BuiltinDefinition
 from stacks.policy.names import stable_guid
@@ -31,7 +31,7 @@ class DeployIfNotExistsAssignmentArgs:
     extra_role_scopes: Sequence[str] = ()
     """Scopes outside `scope` where the identity needs the same roles (a custom workspace)."""
     remediate: bool = True
-    subscription_provider: azure_native.Provider | None = None
+    subscription_provider: Provider | None = None
     """Provider bound to the scope's subscription: subscription remediations take it from there."""
     depends_on: Sequence[pulumi.Resource] = ()
     """Resources the assignment refers to by ID (a workspace the stack creates)."""

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_azure_native as azure_native
 from pulumi_azure_native import authorization
+from pulumi_azure_native.provider import Provider
 
 from stacks.config.azure import WORKSPACE_ID, AzurePolicyConfig
 from stacks.policy import definitions
@@ -142,12 +142,12 @@ class ContainersPolicy(pulumi.ComponentResource):
         self, name: str, args: ContainersPolicyArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("defender:policy:ContainersPolicy", name, None, opts)
-        self._providers: dict[str, azure_native.Provider] = {}
+        self._providers: dict[str, Provider] = {}
         verb = "must" if args.enforcement_mode == "Default" else "should"
         ids: dict[str, dict[str, pulumi.Output[str]]] = {}
         principals: dict[str, dict[str, pulumi.Output[str]]] = {}
 
-        def provider_for(subscription_id: str) -> azure_native.Provider:
+        def provider_for(subscription_id: str) -> Provider:
             return self.subscription_provider(name, subscription_id)
 
         workspaces = None
@@ -223,14 +223,14 @@ class ContainersPolicy(pulumi.ComponentResource):
             "trusted_access_binding_ids": self.trusted_access_binding_ids,
         })
 
-    def subscription_provider(self, name: str, subscription_id: str) -> azure_native.Provider:
+    def subscription_provider(self, name: str, subscription_id: str) -> Provider:
         """An azure-native provider bound to one subscription, for subscription-level resources.
 
         Explicit providers do not read `azure-native:*` stack config: they authenticate from the
         environment (ARM_* variables, `az login`, OIDC in CI).
         """
         if subscription_id not in self._providers:
-            self._providers[subscription_id] = azure_native.Provider(
+            self._providers[subscription_id] = Provider(
                 f"{name}-sub-{subscription_id}",
                 subscription_id=subscription_id,
                 opts=pulumi.ResourceOptions(parent=self),

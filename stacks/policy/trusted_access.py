@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_azure_native as azure_native
 from pulumi_azure_native import containerservice
+from pulumi_azure_native.provider import Provider
 
 from stacks.config.azure import AKS_CLUSTER_ID, TrustedAccessConfig
 from stacks.policy.names import stable_guid
@@ -35,7 +35,7 @@ def containers_operator(subscription_id: str) -> str:
 class LockedClusterAccessArgs:
     cluster_ids: Sequence[str]
     settings: TrustedAccessConfig
-    provider_for: Callable[[str], azure_native.Provider]
+    provider_for: Callable[[str], Provider]
     """The provider bound to a subscription: the binding's subscription comes from it."""
 
 

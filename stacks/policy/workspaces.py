@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_azure_native as azure_native
 from pulumi_azure_native import operationalinsights, resources
+from pulumi_azure_native.provider import Provider
 
 from stacks.config.azure import SensorWorkspaceConfig
 
@@ -19,7 +19,7 @@ from stacks.config.azure import SensorWorkspaceConfig
 @dataclass(frozen=True)
 class SensorWorkspacesArgs:
     settings: SensorWorkspaceConfig
-    provider_for: Callable[[str], azure_native.Provider]
+    provider_for: Callable[[str], Provider]
 
 
 class SensorWorkspaces(pulumi.ComponentResource):

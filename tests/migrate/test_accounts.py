@@ -7,8 +7,8 @@ from pathlib import Path
 
 import boto3
 
+from localaws import seed
 from migrate.targeting import known_regions, resolve_regions
-from scripts import seed_trivy as seed
 from tests.migrate.conftest import ACCOUNT, Harness
 
 OTHER = "222222222222"

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from scripts import seed_trivy as seed
+from localaws import seed
 from tests.migrate.conftest import ACCOUNT, Harness, by_key
 
 CHAIN = ["UpdateService", "DeleteService", "StopTask", "DeleteCluster",

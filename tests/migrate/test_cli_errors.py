@@ -8,8 +8,8 @@ from pathlib import Path
 import boto3
 import pytest
 
+from localaws import seed
 from migrate.errors import EXIT_FAILED, EXIT_USAGE
-from scripts import seed_trivy as seed
 from tests.migrate.conftest import ACCOUNT, Harness
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from scripts import seed_trivy as seed
+from localaws import seed
 from tests.migrate.conftest import ACCOUNT, Harness, by_key
 
 

@@ -1,6 +1,6 @@
 """Helpers for the policy stack tests: run the whole program under the recording mocks.
 
-Extends tests/pulumi_mocks.py (not a rewrite): policy assignments get a system-assigned identity
+Extends stacks/offline/mocks.py (not a rewrite): policy assignments get a system-assigned identity
 with a principal ID, and registrations also record the explicit provider they use.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import settings
 
-from tests.pulumi_mocks import RecordingMocks, RecordingMonitor, Registration
+from stacks.offline.mocks import RecordingMocks, RecordingMonitor, Registration
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = ROOT / "stacks" / "__main__.py"

@@ -48,7 +48,7 @@ def test_minimal_config_gets_the_documented_defaults() -> None:
             config.offerings.defender_cspm) == (True, True, False)
     assert config.least_privilege is True
     assert config.organization is None
-    # FACTS.md §3 defaults, spelled out here independently of the module's constants.
+    # docs/reference.md §3 defaults, spelled out here independently of the module's constants.
     adv = config.advanced
     assert adv.microsoft_tenant_id == "33e01921-4d64-4f8c-a055-5bdaffd5e33d"
     assert adv.oidc_thumbprint == "626d44e704d1ceabe3bf0d53397464ac8080142c"

@@ -18,7 +18,7 @@ from stacks.aws_connector import AwsConnector, AwsConnectorArgs
 from stacks.aws_connector.template import logical_id
 from stacks.config.aws import parse_aws
 from stacks.config.errors import ConfigError
-from tests.pulumi_mocks import RecordingMocks, RecordingMonitor, Registration, install
+from stacks.offline.mocks import RecordingMocks, RecordingMonitor, Registration, install
 from tests.stacks.test_aws_config import MINIMAL, with_
 from tests.stacks.test_aws_policies import resolve
 

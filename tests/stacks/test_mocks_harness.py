@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from tests.pulumi_mocks import RecordingMocks, install
+from stacks.offline.mocks import RecordingMocks, install
 
 
 def test_registrations_carry_inputs_parent_and_dependencies() -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from stacks.config.errors import ConfigError
+from stacks.offline.mocks import Registration
 from stacks.policy import definitions
-from tests.pulumi_mocks import Registration
 from tests.stacks.policy_support import (
     MG,
     MG_SCOPE,

@@ -1,4 +1,4 @@
-"""Make in-process moto refuse what AWS refuses (FACTS.md §6).
+"""Make in-process moto refuse what AWS refuses (docs/reference.md §6).
 
 moto deletes a VPC with an internet gateway attached, a subnet with ENIs in it, the default
 security group, an in-use ENI, and a cluster that still runs services; it accepts DeleteObjects

@@ -1,7 +1,7 @@
 """Record every AWS API call a boto3 Session's clients make (register before creating clients).
 
 The recorder sits first on `before-call`, so it also sees calls that the strict layer
-(`tests.aws_strict`) refuses: an attempted mutation counts as a mutation.
+(`localaws.strict`) refuses: an attempted mutation counts as a mutation.
 """
 
 from __future__ import annotations

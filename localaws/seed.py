@@ -1,7 +1,7 @@
 """Seed the retired Trivy scanner's AWS leftovers, and look-alikes that must survive.
 
 Works against any boto3 Session: moto in-process (`moto.mock_aws`) or a moto server reached
-through `AWS_ENDPOINT_URL`. The fingerprint follows FACTS.md §4 (copied into issue #2): buckets
+through `AWS_ENDPOINT_URL`. The fingerprint follows docs/reference.md §4: buckets
 named `defender-for-containers-va...`, the ECS cluster `defender-for-containers-va`, and a VPC
 10.0.0.0/16 tagged `name`=`defender-for-containers-va` with subnet 10.0.1.0/24, an attached
 internet gateway, a route table 0.0.0.0/0 -> igw associated to the subnet, and the default

@@ -1,6 +1,6 @@
 """Pulumi mocks that record every registration with its real inputs, parent and dependencies.
 
-FACTS.md §7: `install()` must run before the program or component module builds resources,
+docs/reference.md §7: `install()` must run before the program or component module builds resources,
 with preview=False (with preview=True unknown outputs make assertions inside `apply` never run).
 Tests use `@pulumi.runtime.test` and return an Output; pytest runs with
 `-W error::pytest.PytestReturnNotNoneWarning` so an undecorated test cannot pass silently.
@@ -62,7 +62,7 @@ class RecordingMonitor(MockMonitor):
         self.registrations: list[Registration] = []
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             self.registrations.append(
                 Registration(

@@ -1,0 +1,1 @@
+"""Running the Pulumi program without the Pulumi CLI or any cloud: recording mocks."""
