@@ -80,10 +80,17 @@ class StrictRules:
     ) -> None:
         """Refuse the next `times` calls of `operation` (e.g. "DeleteVpc") with `code`,
         before any other rule, whatever the resource. Tests retries and interrupted runs."""
+        if times < 1:
+            raise ValueError(f"times={times}: use clear_injections() to stop injecting")
         with self._lock:
             self._injections.setdefault(operation, []).append(
                 _Injection(code, message, times, status)
             )
+
+    def clear_injections(self) -> None:
+        """Drop every failure still waiting to be injected."""
+        with self._lock:
+            self._injections.clear()
 
     def refused(self, operation: str | None = None, code: str | None = None) -> list[Refusal]:
         return [
@@ -388,6 +395,25 @@ def _after_list_clusters(rules: StrictRules, call: _Call, parsed: dict[str, Any]
     ]
 
 
+def _after_describe_enis(rules: StrictRules, call: _Call, parsed: dict[str, Any]) -> None:
+    # AWS describes a task's ENI as "arn:aws:ecs:<region>:<account>:attachment/<id>"
+    # (docs/reference.md §6); moto writes "moto ECS", which no ECS-aware rule would recognise.
+    attachments = {
+        detail["value"]: attachment["id"]
+        for tasks in _ecs(call).tasks.values()
+        for task in tasks.values()
+        for attachment in task.attachments
+        for detail in attachment.get("details", [])
+        if detail.get("name") == "networkInterfaceId"
+    }
+    for eni in parsed.get("NetworkInterfaces", []):
+        attachment_id = attachments.get(eni.get("NetworkInterfaceId"))
+        if attachment_id is not None and eni.get("Description") == "moto ECS":
+            eni["Description"] = (
+                f"arn:aws:ecs:{call.region}:{call.account}:attachment/{attachment_id}"
+            )
+
+
 # --- S3 --------------------------------------------------------------------------------------
 
 
@@ -475,6 +501,7 @@ AFTER: dict[tuple[str, str], AfterRule] = {
     ("ecs", "DeleteService"): _after_delete_service,
     ("ecs", "UpdateService"): _after_update_service,
     ("ecs", "ListClusters"): _after_list_clusters,
+    ("ec2", "DescribeNetworkInterfaces"): _after_describe_enis,
 }
 STATUS = {"BucketNotEmpty": 409, "ClusterNotFoundException": 400}
 # Rewrite a call's parameters before it is serialised (AWS behaviour moto lacks).

@@ -3,6 +3,7 @@
 
     python3 scripts/dev.py demo   # moto server, Trivy leftovers + look-alikes, plan/apply/plan
     python3 scripts/dev.py test   # ruff, mypy and the whole pytest suite
+    python3 scripts/dev.py mutate # safety-mutation check before a release (minutes; --help)
 
 Each command first makes sure `.venv` exists and holds the project with its dev extras; the
 install is redone only when pyproject.toml changes (a hash is kept inside the venv).
@@ -65,8 +66,12 @@ def demo(extra: list[str]) -> int:
     return _run(PYTHON, ROOT / "scripts" / "demo.py", *extra)
 
 
+def mutate(extra: list[str]) -> int:
+    return _run(PYTHON, ROOT / "scripts" / "mutate.py", *extra)
+
+
 def main(argv: list[str]) -> int:
-    commands = {"test": test, "demo": demo}
+    commands = {"test": test, "demo": demo, "mutate": mutate}
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2

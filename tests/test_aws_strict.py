@@ -42,6 +42,10 @@ def code_of(call: Any, **kwargs: Any) -> str:
     return str(err.value.response["Error"]["Code"])
 
 
+def vpc_exists(ec2: Any, vpc: str) -> bool:
+    return bool(ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Vpcs"])
+
+
 def vpc_with_subnet(ec2: Any) -> tuple[str, str]:
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
@@ -81,6 +85,11 @@ def test_plain_moto_would_delete_that_vpc(aws: boto3.Session) -> None:
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     ec2.delete_vpc(VpcId=vpc)
+    assert not ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Vpcs"]
+    # ...leaving the gateway attached to nothing, which AWS never allows.
+    (gateway,) = ec2.describe_internet_gateways(InternetGatewayIds=[igw])["InternetGateways"]
+    assert gateway["Attachments"] == [{"State": "available", "VpcId": vpc}] or not gateway[
+        "Attachments"]
 
 
 def test_unknown_rule_name_is_rejected(aws: boto3.Session) -> None:
@@ -111,8 +120,11 @@ def test_vpc_with_a_dependency_is_refused_until_it_is_gone(
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     _, remove = add(ec2, vpc)
     assert code_of(ec2.delete_vpc, VpcId=vpc) == "DependencyViolation"
+    assert vpc_exists(ec2, vpc)
     remove()
     ec2.delete_vpc(VpcId=vpc)
+    assert not vpc_exists(ec2, vpc)
+    assert [r.operation for r in rules.refusals] == ["DeleteVpc"]
 
 
 def test_subnet_and_vpc_with_an_eni_are_refused_until_it_is_deleted(
@@ -126,6 +138,8 @@ def test_subnet_and_vpc_with_an_eni_are_refused_until_it_is_deleted(
     ec2.delete_network_interface(NetworkInterfaceId=eni)  # available, not in use
     ec2.delete_subnet(SubnetId=subnet)
     ec2.delete_vpc(VpcId=vpc)
+    assert not vpc_exists(ec2, vpc)
+    assert [r.operation for r in rules.refusals] == ["DeleteSubnet"]
 
 
 def test_default_security_group_cannot_be_deleted(aws: boto3.Session, rules: StrictRules) -> None:
@@ -136,6 +150,9 @@ def test_default_security_group_cannot_be_deleted(aws: boto3.Session, rules: Str
     )["SecurityGroups"][0]["GroupId"]
     assert code_of(ec2.delete_security_group, GroupId=default) == "CannotDelete"
     ec2.delete_vpc(VpcId=vpc)  # the default group goes with its VPC
+    assert not vpc_exists(ec2, vpc)
+    assert not ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": [default]}])[
+        "SecurityGroups"]
 
 
 def test_security_group_in_use_by_an_eni_or_a_rule_is_refused(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +19,25 @@ CHAIN = ["UpdateService", "DeleteService", "StopTask", "DeleteCluster",
          "DeleteRouteTable", "DeleteSubnet", "DeleteVpc"]
 
 
-def _gone(call: object) -> bool:
+def _gone(call: Callable[[], object], not_found: str) -> bool:
+    """True only when AWS answers that the resource does not exist; any other error (access
+    denied, a bad parameter) is raised, never read as "deleted"."""
     try:
-        call()  # type: ignore[operator]
-    except ClientError:
-        return True
+        call()
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == not_found:
+            return True
+        raise
     return False
 
 
 def assert_leftovers_gone(aws: boto3.Session, ids: seed.TrivyIds) -> None:
     ec2 = aws.client("ec2", region_name=ids.region)
-    assert _gone(lambda: ec2.describe_vpcs(VpcIds=[ids.vpc_id]))
+    assert _gone(lambda: ec2.describe_vpcs(VpcIds=[ids.vpc_id]), "InvalidVpcID.NotFound")
     assert _gone(lambda: ec2.describe_internet_gateways(InternetGatewayIds=[
-        ids.internet_gateway_id]))
+        ids.internet_gateway_id]), "InvalidInternetGatewayID.NotFound")
+    assert _gone(lambda: ec2.describe_subnets(SubnetIds=[ids.subnet_id]),
+                 "InvalidSubnetID.NotFound")
     buckets = {b["Name"] for b in aws.client("s3").list_buckets()["Buckets"]}
     assert not set(ids.buckets) & buckets
     clusters = aws.client("ecs", region_name=ids.region).describe_clusters(
@@ -58,8 +65,9 @@ def test_apply_yes_deletes_leftovers_in_order_under_aws_rules(
     result, doc = harness.json("trivy", "apply", "--yes")
 
     assert result.exit_code == 0, result.stderr
-    statuses = {r["status"] for r in doc["resources"] if r["action"] == "delete"}
-    assert statuses <= {"deleted", "already-gone"}
+    to_delete = [r for r in doc["resources"] if r["action"] == "delete"]
+    assert len(to_delete) == doc["summary"]["delete"] >= 20
+    assert {r["status"] for r in to_delete} == {"deleted"}
     assert all(r.get("status") is None for r in doc["resources"] if r["action"] == "keep")
     assert_leftovers_gone(aws, east)
     assert_leftovers_gone(aws, central)
@@ -144,8 +152,7 @@ def test_persistent_failure_is_bounded_and_reported_then_rerun_finishes(
     assert f"subnet {ids.subnet_id}" in result.stderr
     assert "Traceback" not in result.stderr
 
-    harness.rules.fail_next("DeleteSubnet", times=0)
-    harness.rules._injections.clear()
+    harness.rules.clear_injections()
     again, doc2 = harness.json("trivy", "apply", "--yes", "--regions", "us-east-1")
     assert again.exit_code == 0, again.stderr
     assert by_key(doc2)[("vpc", ids.vpc_id)]["status"] == "deleted"
@@ -239,3 +246,63 @@ def test_new_task_after_plan_is_stopped_with_its_approved_cluster(
     assert row["status"] == "deleted"
     assert "appeared after the plan" in row["reason"]
     assert_leftovers_gone(aws, ids)
+
+
+def test_trivy_tagged_security_group_is_deleted_before_the_subnet(
+        aws: boto3.Session, harness: Harness) -> None:
+    ids = seed.seed_trivy_leftovers(aws, "us-east-1")
+    group = seed.add_trivy_security_group(aws, ids)
+
+    result, doc = harness.json("trivy", "apply", "--yes", "--regions", "us-east-1")
+
+    assert result.exit_code == 0, result.stderr
+    row = by_key(doc)[("security-group", group)]
+    assert (row["action"], row["status"], row["parent"]) == ("delete", "deleted", ids.vpc_id)
+    ops = [(c.operation, c.params) for c in harness.mutating()]
+    assert ("DeleteSecurityGroup", {"GroupId": group}) in ops
+    names = [op for op, _ in ops]
+    assert names.index("DeleteSecurityGroup") < names.index("DeleteSubnet")
+    ec2 = aws.client("ec2", region_name="us-east-1")
+    assert _gone(lambda: ec2.describe_security_groups(GroupIds=[group]),
+                 "InvalidGroup.NotFound")
+    assert_leftovers_gone(aws, ids)
+
+
+def test_plan_file_never_deletes_what_appeared_in_a_vpc_it_kept(
+        aws: boto3.Session, harness: Harness, tmp_path: Path) -> None:
+    """Only the ephemeral children (tasks, their ENIs) of APPROVED parents may be deleted
+    without being listed: the VPC was kept when the plan was made, so nothing in it goes."""
+    ids = seed.seed_trivy_leftovers(aws, "us-east-1")
+    app_group = seed.add_untagged_security_group(aws, ids)  # keeps the VPC at plan time
+    plan = tmp_path / "p.json"
+    assert harness.run("trivy", "plan", "--regions", "us-east-1", "--out",
+                       str(plan)).exit_code == 0
+    planned = by_key(json.loads(plan.read_text()))
+    assert planned[("vpc", ids.vpc_id)]["action"] == "keep"
+    assert planned[("ecs-cluster", "defender-for-containers-va")]["action"] == "delete"
+    # Since the plan: the foreign group went, and a Trivy task started in the VPC.
+    ec2 = aws.client("ec2", region_name="us-east-1")
+    ec2.delete_security_group(GroupId=app_group)
+    ecs = aws.client("ecs", region_name="us-east-1")
+    ecs.register_task_definition(
+        family="defender-for-containers-va", networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "scanner", "image": "aquasec/trivy:0.50.0"}])
+    network: Any = {"awsvpcConfiguration": {"subnets": [ids.subnet_id],
+                                            "securityGroups": [ids.security_group_id]}}
+    task = ecs.run_task(cluster="defender-for-containers-va",
+                        taskDefinition="defender-for-containers-va", launchType="FARGATE",
+                        networkConfiguration=network)["tasks"][0]
+    (eni,) = [d["value"] for a in task["attachments"] for d in a["details"]
+              if d["name"] == "networkInterfaceId"]
+
+    result, doc = harness.json("trivy", "apply", str(plan), "--yes")
+
+    rows = by_key(doc)
+    assert rows[("ecs-task", task["taskArn"])]["status"] == "deleted"  # child of the cluster
+    for key in [("network-interface", eni), ("vpc", ids.vpc_id), ("subnet", ids.subnet_id)]:
+        assert rows[key]["status"] == "skipped", key
+        assert "not in the approved plan" in rows[key]["error"], key
+    assert result.exit_code == 1
+    assert not [c for c in harness.mutating() if c.service == "ec2"]
+    assert ec2.describe_vpcs(VpcIds=[ids.vpc_id])["Vpcs"]

@@ -193,3 +193,23 @@ def test_plan_file_edited_to_delete_another_cluster_is_refused(
     assert result.exit_code == EXIT_USAGE
     assert "not the Trivy cluster" in one_error_line(result.stderr)
     assert harness.mutating() == []
+
+
+def test_plan_file_resource_outside_its_targets_is_refused(
+        aws: boto3.Session, harness: Harness, tmp_path: Path) -> None:
+    """A hand-edited plan cannot slip in a resource of an account it does not target."""
+    seed.seed_trivy_leftovers(aws, "us-east-1")
+    plan = _plan(harness, tmp_path)
+    doc = json.loads(plan.read_text())
+    assert doc["targets"]["accounts"] == [ACCOUNT]
+    (vpc,) = [r for r in doc["resources"] if r["kind"] == "vpc"]
+    vpc["account"] = "999999999999"
+    plan.write_text(json.dumps(doc))
+    harness.reset_calls()
+
+    result = harness.run("trivy", "apply", str(plan), "--yes")
+
+    assert result.exit_code == EXIT_USAGE
+    line = one_error_line(result.stderr)
+    assert f"resource {vpc['id']} is in account 999999999999, not among its targets" in line
+    assert harness.mutating() == []

@@ -8,7 +8,12 @@ from pathlib import Path
 import boto3
 import pytest
 
+from moto.ec2.models import ec2_backends
+
 from localaws import seed
+from localaws.calls import record_calls
+from migrate.aws import Account, SessionFactory
+from migrate.kinds.base import Ctx, ReadOnlyViolation
 from tests.migrate.conftest import ACCOUNT, Harness, by_key, deletes
 
 
@@ -36,7 +41,9 @@ def test_plan_lists_leftovers_in_dependency_order_and_keeps_lookalikes(
                       ("log-group", look.log_group_name)]:
         assert planned[(kind, id_)]["action"] == "keep", (kind, id_)
         assert planned[(kind, id_)]["reason"]
-    assert "10.1.0.0/16" in planned[("vpc", look.other_cidr_vpc_id)]["reason"]
+    # The CIDR rule itself, not a side effect of its local route looking foreign.
+    assert planned[("vpc", look.other_cidr_vpc_id)]["reason"] == (
+        "tagged like the Trivy VPC but its CIDR is 10.1.0.0/16, not 10.0.0.0/16")
     assert ("vpc", look.untagged_vpc_id) not in planned  # an ordinary VPC is none of our business
     assert ("s3-bucket", "my-defender-for-containers-va") not in planned
     assert {r["account"] for r in doc["resources"]} == {ACCOUNT}
@@ -103,11 +110,27 @@ def test_capitalised_name_tag_matches_too(aws: boto3.Session, harness: Harness) 
 
 
 @pytest.mark.parametrize(("add", "what"), [
-    (seed.add_instance, "EC2 instance"),
-    (seed.add_nat_gateway, "NAT gateway"),
-    (seed.add_vpc_endpoint, "VPC endpoint"),
-    (seed.add_untagged_subnet, "subnet"),
-    (seed.add_foreign_eni, "network interface"),
+    pytest.param(seed.add_instance, "EC2 instance", id="instance"),
+    pytest.param(seed.add_nat_gateway, "NAT gateway", id="nat-gateway"),
+    pytest.param(seed.add_vpc_endpoint, "VPC endpoint", id="vpc-endpoint"),
+    pytest.param(seed.add_untagged_subnet, "subnet", id="untagged-subnet"),
+    pytest.param(seed.add_tagged_subnet_other_cidr, "not the Trivy subnet", id="tagged-subnet-other-cidr"),
+    pytest.param(seed.untag_subnet, "not the Trivy subnet", id="trivy-subnet-untagged"),
+    pytest.param(seed.retag_subnet_in_other_case, "not the Trivy subnet", id="trivy-subnet-tag-other-case"),
+    pytest.param(seed.retag_subnet_with_other_key, "not the Trivy subnet", id="trivy-subnet-tag-other-key"),
+    pytest.param(seed.add_foreign_eni, "network interface", id="foreign-eni"),
+    pytest.param(seed.add_other_cluster_task, "network interface", id="other-cluster-task-eni"),
+    pytest.param(seed.add_peering, "VPC peering connection", id="peering"),
+    pytest.param(seed.add_transit_gateway_attachment, "transit gateway attachment", id="transit-gateway"),
+    pytest.param(seed.add_vpn_gateway, "VPN gateway", id="vpn-gateway"),
+    pytest.param(seed.add_network_acl, "network ACL", id="network-acl"),
+    pytest.param(seed.add_load_balancer, "load balancer", id="load-balancer"),
+    pytest.param(seed.add_classic_load_balancer, "classic load balancer", id="classic-load-balancer"),
+    pytest.param(seed.untag_internet_gateway, "untagged internet gateway", id="untagged-internet-gateway"),
+    pytest.param(seed.add_untagged_route_table, "untagged route table", id="untagged-route-table"),
+    pytest.param(seed.add_untagged_security_group, "security group", id="untagged-security-group"),
+    pytest.param(seed.add_blackhole_default_route, "the scanner did not create", id="foreign-default-route"),
+    pytest.param(seed.add_route_to_other_network, "the scanner did not create", id="route-to-other-network"),
 ])
 def test_vpc_holding_foreign_resources_is_kept_whole(
         aws: boto3.Session, harness: Harness, add: object, what: str) -> None:
@@ -170,3 +193,32 @@ def test_results_do_not_depend_on_concurrency(aws: boto3.Session, harness: Harne
     _, many = harness.json("trivy", "plan", "--concurrency", "16")
     assert one["resources"] == many["resources"]
     assert len(one["resources"]) > 20
+
+
+def test_default_vpc_is_never_deleted(aws: boto3.Session, harness: Harness) -> None:
+    # AWS's default VPCs are 172.31.0.0/16, so this one is made default in moto itself: the
+    # rule has to hold even for a default VPC that matches everything else.
+    ids = seed.seed_trivy_leftovers(aws, "us-east-1")
+    ec2_backends[ACCOUNT]["us-east-1"].vpcs[ids.vpc_id].is_default = True
+    assert aws.client("ec2", region_name="us-east-1").describe_vpcs(
+        VpcIds=[ids.vpc_id])["Vpcs"][0]["IsDefault"]
+
+    _, doc = harness.json("trivy", "plan", "--regions", "us-east-1")
+
+    row = by_key(doc)[("vpc", ids.vpc_id)]
+    assert (row["action"], row["reason"]) == ("keep", "the default VPC is never deleted")
+    assert not [r for r in doc["resources"] if r["parent"] == ids.vpc_id
+                and r["action"] == "delete"]
+
+
+def test_mutating_call_while_planning_is_refused(aws: boto3.Session, harness: Harness) -> None:
+    ids = seed.seed_trivy_leftovers(aws, "us-east-1")
+    session = boto3.Session()
+    log = record_calls(session)
+    ctx = Ctx(Account(ACCOUNT, SessionFactory()), "us-east-1", session)  # audit None: planning
+
+    with pytest.raises(ReadOnlyViolation, match="ec2:DeleteVpc attempted while planning"):
+        ctx.mutate("ec2", "DeleteVpc", ids.vpc_id, VpcId=ids.vpc_id)
+
+    assert list(log) == []
+    assert aws.client("ec2", region_name="us-east-1").describe_vpcs(VpcIds=[ids.vpc_id])["Vpcs"]

@@ -44,7 +44,7 @@ def test_unknown_invoke_fails_instead_of_passing() -> None:
             pulumi.runtime.invoke("aws:index/getCallerIdentity:getCallerIdentity", {}).value
         )
 
-    with pytest.raises(Exception, match="unexpected invoke"):
+    with pytest.raises(AssertionError, match="unexpected invoke"):
         invoke()
 
 
