@@ -535,7 +535,7 @@ def add_other_cluster_task(session: boto3.Session, ids: TrivyIds) -> str:
         requiresCompatibilities=["FARGATE"],
         cpu="256",
         memory="512",
-        containerDefinitions=[{"name": "api", "image": "nginx", "essential": True}],
+        containerDefinitions=[{"name": "api", "image": "nginx", "essential": True, "memory": 512}],
     )["taskDefinition"]["taskDefinitionArn"]
     task = ecs.run_task(
         cluster="payments",

@@ -287,7 +287,8 @@ def test_plan_file_never_deletes_what_appeared_in_a_vpc_it_kept(
     ecs.register_task_definition(
         family="defender-for-containers-va", networkMode="awsvpc",
         requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
-        containerDefinitions=[{"name": "scanner", "image": "aquasec/trivy:0.50.0"}])
+        containerDefinitions=[{"name": "scanner", "image": "aquasec/trivy:0.50.0",
+                               "memory": 512}])
     network: Any = {"awsvpcConfiguration": {"subnets": [ids.subnet_id],
                                             "securityGroups": [ids.security_group_id]}}
     task = ecs.run_task(cluster="defender-for-containers-va",

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import boto3
 import pytest
-
 from moto.ec2.models import ec2_backends
 
 from localaws import seed
@@ -114,23 +113,31 @@ def test_capitalised_name_tag_matches_too(aws: boto3.Session, harness: Harness) 
     pytest.param(seed.add_nat_gateway, "NAT gateway", id="nat-gateway"),
     pytest.param(seed.add_vpc_endpoint, "VPC endpoint", id="vpc-endpoint"),
     pytest.param(seed.add_untagged_subnet, "subnet", id="untagged-subnet"),
-    pytest.param(seed.add_tagged_subnet_other_cidr, "not the Trivy subnet", id="tagged-subnet-other-cidr"),
+    pytest.param(seed.add_tagged_subnet_other_cidr, "not the Trivy subnet",
+                 id="tagged-subnet-other-cidr"),
     pytest.param(seed.untag_subnet, "not the Trivy subnet", id="trivy-subnet-untagged"),
-    pytest.param(seed.retag_subnet_in_other_case, "not the Trivy subnet", id="trivy-subnet-tag-other-case"),
-    pytest.param(seed.retag_subnet_with_other_key, "not the Trivy subnet", id="trivy-subnet-tag-other-key"),
+    pytest.param(seed.retag_subnet_in_other_case, "not the Trivy subnet",
+                 id="trivy-subnet-tag-other-case"),
+    pytest.param(seed.retag_subnet_with_other_key, "not the Trivy subnet",
+                 id="trivy-subnet-tag-other-key"),
     pytest.param(seed.add_foreign_eni, "network interface", id="foreign-eni"),
     pytest.param(seed.add_other_cluster_task, "network interface", id="other-cluster-task-eni"),
     pytest.param(seed.add_peering, "VPC peering connection", id="peering"),
-    pytest.param(seed.add_transit_gateway_attachment, "transit gateway attachment", id="transit-gateway"),
+    pytest.param(seed.add_transit_gateway_attachment, "transit gateway attachment",
+                 id="transit-gateway"),
     pytest.param(seed.add_vpn_gateway, "VPN gateway", id="vpn-gateway"),
     pytest.param(seed.add_network_acl, "network ACL", id="network-acl"),
     pytest.param(seed.add_load_balancer, "load balancer", id="load-balancer"),
-    pytest.param(seed.add_classic_load_balancer, "classic load balancer", id="classic-load-balancer"),
-    pytest.param(seed.untag_internet_gateway, "untagged internet gateway", id="untagged-internet-gateway"),
+    pytest.param(seed.add_classic_load_balancer, "classic load balancer",
+                 id="classic-load-balancer"),
+    pytest.param(seed.untag_internet_gateway, "untagged internet gateway",
+                 id="untagged-internet-gateway"),
     pytest.param(seed.add_untagged_route_table, "untagged route table", id="untagged-route-table"),
     pytest.param(seed.add_untagged_security_group, "security group", id="untagged-security-group"),
-    pytest.param(seed.add_blackhole_default_route, "the scanner did not create", id="foreign-default-route"),
-    pytest.param(seed.add_route_to_other_network, "the scanner did not create", id="route-to-other-network"),
+    pytest.param(seed.add_blackhole_default_route, "the scanner did not create",
+                 id="foreign-default-route"),
+    pytest.param(seed.add_route_to_other_network, "the scanner did not create",
+                 id="route-to-other-network"),
 ])
 def test_vpc_holding_foreign_resources_is_kept_whole(
         aws: boto3.Session, harness: Harness, add: object, what: str) -> None:
