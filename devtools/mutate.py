@@ -135,8 +135,12 @@ def check_imports_copy(copy: Path, packages: Sequence[str]) -> None:
                                f"not the copy under {copy}: the mutations would not be tested")
 
 
+def _say(line: str) -> None:
+    print(line, flush=True)  # progress shows as it happens, also when piped to a log
+
+
 def run_mutations(root: Path, mutations: Sequence[Mutation], *,
-                  runner: Runner = run_pytest, say: Callable[[str], None] = print,
+                  runner: Runner = run_pytest, say: Callable[[str], None] = _say,
                   packages: Sequence[str] = ()) -> list[Outcome]:
     """Baseline, then each mutation alone on a temporary copy of `root`."""
     check_applicable(root, mutations)
