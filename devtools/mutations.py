@@ -109,6 +109,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     _never("route-any-target", "0.0.0.0/0 must go to the scanner's gateway",
            "(dest == DEFAULT_ROUTE and gateway in igws)", "(dest == DEFAULT_ROUTE)",
            "foreign-default-route"),
+    _never("route-any-local", "only the 10.0.0.0/16 local route is the scanner's",
+           '(dest == VPC_CIDR and gateway == "local")', '(gateway == "local")', "secondary-cidr"),
     # --- ENI attribution ------------------------------------------------------------------------
     _never("eni-any-accepted", "an ENI that is not the Trivy tasks' keeps the VPC",
            "if eni_id in task_enis or (", "if True or (", "foreign-eni"),

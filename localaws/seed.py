@@ -488,6 +488,13 @@ def add_route_to_other_network(session: boto3.Session, ids: TrivyIds) -> str:
     return "192.168.0.0/16"
 
 
+def add_secondary_cidr(session: boto3.Session, ids: TrivyIds) -> str:
+    """A second CIDR block (and with it a second local route): someone grew the VPC."""
+    ec2 = session.client("ec2", region_name=ids.region)
+    ec2.associate_vpc_cidr_block(VpcId=ids.vpc_id, CidrBlock="10.1.0.0/16")
+    return "10.1.0.0/16"
+
+
 def add_transit_gateway_attachment(session: boto3.Session, ids: TrivyIds) -> str:
     ec2 = session.client("ec2", region_name=ids.region)
     tgw = ec2.create_transit_gateway()["TransitGateway"]["TransitGatewayId"]

@@ -138,6 +138,7 @@ def test_capitalised_name_tag_matches_too(aws: boto3.Session, harness: Harness) 
                  id="foreign-default-route"),
     pytest.param(seed.add_route_to_other_network, "the scanner did not create",
                  id="route-to-other-network"),
+    pytest.param(seed.add_secondary_cidr, "the scanner did not create", id="secondary-cidr"),
 ])
 def test_vpc_holding_foreign_resources_is_kept_whole(
         aws: boto3.Session, harness: Harness, add: object, what: str) -> None:
