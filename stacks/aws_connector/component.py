@@ -90,7 +90,9 @@ class AwsConnector(pulumi.ComponentResource):
                 pulumi.Output.from_input(override) if override is not None
                 else random_uuid.RandomUuid(f"{name}-data-collection-external-id",
                                             opts=child).result)
-        external_id = self.data_collection_external_id or pulumi.Output.from_input("")
+        # Without the data-collection role no document names it.
+        external_id = (pulumi.Output.from_input("") if self.data_collection_external_id is None
+                       else self.data_collection_external_id)
 
         roles: dict[str, iam.Role] = {}
         for definition in role_definitions(config):
