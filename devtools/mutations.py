@@ -182,7 +182,7 @@ MUTATIONS: tuple[Mutation, ...] = (
              (f"{CONNECTOR}::test_kinesis_roles_are_trusted_by_their_aws_services_only",)),
     Mutation("trust-firehose-no-external-id", "Firehose trust needs the external ID",
              "stacks/aws_connector/policies.py",
-             '"Condition": {"StringEquals": {"sts:ExternalId": external_id}},', "",
+             '"Condition": {"StringEquals": {"sts:ExternalId": refs.account_id()}},', "",
              (f"{CONNECTOR}::test_kinesis_roles_are_trusted_by_their_aws_services_only",)),
     Mutation("audience-data-collection-dropped", "the provider lists every enabled audience",
              "stacks/aws_connector/roles.py",
@@ -190,10 +190,17 @@ MUTATIONS: tuple[Mutation, ...] = (
              (CONNECTOR,)),
     Mutation("role-image-assessment-broad", "least privilege gives image assessment ECR "
              "read-only", "stacks/aws_connector/roles.py",
-             "managed_policies=(ECR_READ_ONLY,) if config.least_privilege",
-             "managed_policies=(READ_ONLY_ACCESS,) if config.least_privilege",
-             (f"{CONNECTOR}::test_least_privilege_attaches_ecr_read_only_and_default_access_"
-              "read_only",)),
+             "managed_policies=IMAGE_ASSESSMENT_LEAST_PRIVILEGE if config.least_privilege",
+             "managed_policies=IMAGE_ASSESSMENT_DEFAULT_ACCESS if config.least_privilege",
+             (f"{CONNECTOR}::test_least_privilege_reads_ecr_and_ecr_public_and_default_access_"
+              "is_power_user",)),
+    Mutation("trust-data-collection-no-external-id", "Microsoft's data-collection user must "
+             "present the connector's external ID", "stacks/aws_connector/policies.py",
+             '"Condition": {"StringEquals": {"sts:ExternalId": '
+             'refs.data_collection_external_id()}}},',
+             "},",
+             (f"{CONNECTOR}::test_data_collection_role_trusts_microsofts_user_with_the_"
+              "connectors_external_id",)),
     Mutation("dependency-account-check-off", "nothing is created for the wrong account",
              "stacks/aws_connector/component.py", "    if found != wanted:", "    if False:",
              (f"{CONNECTOR}::test_credentials_for_another_account_create_nothing_in_either_cloud",)),
@@ -201,5 +208,5 @@ MUTATIONS: tuple[Mutation, ...] = (
              "stacks/aws_connector/component.py",
              "client_id_lists=account.apply(lambda _: oidc_audiences(config)),",
              "client_id_lists=oidc_audiences(config),",
-             (f"{CONNECTOR}::test_credentials_for_another_account_create_nothing_in_either_cloud",)),
+             (f"{CONNECTOR}::test_nothing_in_aws_is_registered_before_the_account_is_checked",)),
 )

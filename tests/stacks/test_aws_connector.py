@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import runpy
+import time
 from pathlib import Path
 from typing import Any
 
@@ -362,6 +363,35 @@ def test_credentials_for_another_account_create_nothing_in_either_cloud() -> Non
         deploy(MINIMAL, monitor)
     # Only the random external ID, which lives in the Pulumi state and in neither cloud.
     assert [r.type for r in monitor.registrations] == ["defender:aws:Connector", RANDOM_UUID]
+
+
+def test_nothing_in_aws_is_registered_before_the_account_is_checked() -> None:
+    """The failure above must not race the registrations: while the caller identity is still
+    unanswered, no AWS resource may be sent to the engine (it would be created in whatever
+    account the credentials are for). The answer is held back until an AWS registration
+    arrives or a grace period ends; both run on Pulumi's worker threads."""
+    monitor_box: list[RecordingMonitor] = []
+    seen_while_waiting: list[str] = []
+
+    def aws_registered() -> list[str]:
+        return [r.type for r in monitor_box[0].registrations if r.type.startswith("aws:")]
+
+    def identity(_args: dict[str, Any]) -> dict[str, Any]:
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline and not aws_registered():
+            time.sleep(0.01)
+        seen_while_waiting.extend(aws_registered())
+        return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/ci",
+                "userId": "AIDAEXAMPLE", "id": ACCOUNT}
+
+    checked = mocks()
+    checked.invokes["aws:index/getCallerIdentity:getCallerIdentity"] = identity
+    monitor_box.append(install(checked))
+
+    deploy(MINIMAL, monitor_box[0])
+
+    assert seen_while_waiting == []
+    assert len(monitor_box[0].of_type(OIDC)) == 1  # registered once the account was confirmed
 
 
 # --- the whole program ------------------------------------------------------------------------
