@@ -175,7 +175,7 @@ def run_mutations(root: Path, mutations: Sequence[Mutation], *,
 def format_outcome(o: Outcome) -> str:
     verdict = "KILLED  " if o.killed else "SURVIVED"
     by = f"by {o.first_failure}" if o.killed else f"tests still pass: {' '.join(o.mutation.tests)}"
-    return f"{verdict} {o.mutation.name:<34} {o.seconds:5.1f}s  {by}"
+    return f"{verdict} {o.mutation.name:<38} {o.seconds:5.1f}s  {by}"
 
 
 def main(argv: Sequence[str] | None = None, *, root: Path | None = None,
@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None, *, root: Path | None = None,
         chosen = [m for m in chosen if m.name in args.only]
     if args.list:
         for m in chosen:
-            print(f"{m.name:<34} {m.path}: {m.rule}")
+            print(f"{m.name:<38} {m.path}: {m.rule}")
         return 0
     started = time.monotonic()
     try:
