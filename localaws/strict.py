@@ -2,8 +2,9 @@
 
 moto deletes a VPC with an internet gateway attached, a subnet with ENIs in it, the default
 security group, an in-use ENI, and a cluster that still runs services; it accepts DeleteObjects
-with more than 1000 keys and never releases a stopped Fargate task's ENI. Tests that pass on
-plain moto therefore prove little about deletion order. `install_strict_rules` registers botocore
+with more than 1000 keys, never releases a stopped Fargate task's ENI and describes task ENIs
+as "moto ECS" instead of their ECS attachment ARN. Tests that pass on plain moto therefore
+prove little about deletion order or ENI attribution. `install_strict_rules` registers botocore
 handlers on a boto3 Session: a `before-call` handler that returns `(http_response, parsed)`
 short-circuits the request and botocore raises `ClientError` from it (botocore/client.py
 `_make_api_call`: `emit_until_response('before-call...')`, then `status_code >= 300` -> raise).
