@@ -238,6 +238,24 @@ def test_stopped_task_releases_its_eni_only_after_a_while(
     assert rules.pending_eni_releases[(ids.account, REGION)] == {}
 
 
+def test_task_eni_is_described_by_its_ecs_attachment_like_aws(
+    aws: boto3.Session, rules: StrictRules
+) -> None:
+    ids = seed_trivy_leftovers(aws, REGION, tasks=1, objects=0, multipart_upload=False)
+    other = aws.client("ec2").create_network_interface(SubnetId=ids.subnet_id, Description="x")
+    (task,) = aws.client("ecs").describe_tasks(cluster=TRIVY_NAME, tasks=ids.task_arns)["tasks"]
+    (attachment,) = task["attachments"]
+
+    found = aws.client("ec2").describe_network_interfaces(
+        Filters=[{"Name": "subnet-id", "Values": [ids.subnet_id]}])["NetworkInterfaces"]
+
+    descriptions = {e["NetworkInterfaceId"]: e["Description"] for e in found}
+    assert descriptions == {
+        ids.task_eni_ids[0]: f"arn:aws:ecs:{REGION}:{ids.account}:attachment/{attachment['id']}",
+        other["NetworkInterface"]["NetworkInterfaceId"]: "x",
+    }
+
+
 def test_eni_release_delay_is_configurable(aws: boto3.Session) -> None:
     install_strict_rules(aws, eni_release_after=0)
     ids = seed_trivy_leftovers(aws, REGION, tasks=1, objects=0, multipart_upload=False)
