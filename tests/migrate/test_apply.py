@@ -67,9 +67,11 @@ def test_apply_yes_deletes_leftovers_in_order_under_aws_rules(
     assert result.exit_code == 0, result.stderr
     to_delete = [r for r in doc["resources"] if r["action"] == "delete"]
     assert len(to_delete) == doc["summary"]["delete"] >= 15
-    assert {r["status"] for r in to_delete if r["kind"] != "network-interface"} == {"deleted"}
-    # ECS releases a stopped task's ENI by itself, sometimes before apply gets to it.
-    assert {r["status"] for r in to_delete if r["kind"] == "network-interface"} <= {
+    # Scaling the service to 0 stops its tasks, and ECS releases a stopped task's ENI by
+    # itself: those two kinds may have gone by the time apply gets to them. Nothing else.
+    by_itself = {"ecs-task", "network-interface"}
+    assert {r["status"] for r in to_delete if r["kind"] not in by_itself} == {"deleted"}
+    assert {r["status"] for r in to_delete if r["kind"] in by_itself} <= {
         "deleted", "already-gone"}
     assert all(r.get("status") is None for r in doc["resources"] if r["action"] == "keep")
     assert_leftovers_gone(aws, east)
