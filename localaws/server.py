@@ -12,10 +12,10 @@ from moto.server import ThreadedMotoServer
 
 
 @contextmanager
-def moto_server() -> Iterator[str]:
-    """A moto server on an ephemeral localhost port; yields its endpoint URL."""
+def moto_server(port: int = 0) -> Iterator[str]:
+    """A moto server on localhost (`port` 0: an ephemeral one); yields its endpoint URL."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
         host, port = server.get_host_and_port()
