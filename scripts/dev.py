@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Developer entry point that works on a fresh machine with only Python 3.11+.
+"""usage: python3 scripts/dev.py COMMAND [ARGS...]
 
-usage: python3 scripts/dev.py COMMAND [ARGS...]
+Developer entry point that works on a fresh machine with only Python 3.11+.
 
     python3 scripts/dev.py demo      # moto server, Trivy leftovers + look-alikes, plan/apply/plan
     python3 scripts/dev.py test      # ruff, mypy and the whole pytest suite

@@ -22,6 +22,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 SCRIPTS = ("list_stacks.py", "migrate_targets.py", "plan_summary.py")
+# What those entry points import: a runner checks out the repository, nothing installed yet.
+MODULES = ("migrate/__init__.py", "migrate/plan_summary.py", "migrate/ci_targets.py",
+           "stacks/__init__.py", "stacks/stack_files.py")
 
 FAKE = textwrap.dedent(
     """\
@@ -55,6 +58,9 @@ class Runner:
         (workspace / "scripts").mkdir()
         for script in SCRIPTS:
             shutil.copy(ROOT / "scripts" / script, workspace / "scripts" / script)
+        for module in MODULES:
+            (workspace / module).parent.mkdir(exist_ok=True)
+            shutil.copy(ROOT / module, workspace / module)
         bin_dir = workspace / "_bin"
         bin_dir.mkdir()
         fake = bin_dir / "defender-migrate"

@@ -38,12 +38,17 @@ class Rendering:
     registrations: list[Registration]
     outputs: dict[str, Any] = field(default_factory=dict)
 
+    # Registration order depends on how outputs resolve; sorted output is stable to compare.
     def children(self, parent: str) -> list[Registration]:
-        return [r for r in self.registrations if r.parent == parent]
+        return sorted((r for r in self.registrations if r.parent == parent), key=_order)
 
     def roots(self) -> list[Registration]:
         urns = {r.urn for r in self.registrations}
-        return [r for r in self.registrations if r.parent not in urns]
+        return sorted((r for r in self.registrations if r.parent not in urns), key=_order)
+
+
+def _order(registration: Registration) -> tuple[str, str]:
+    return registration.type, registration.name
 
 
 def _aws_account(stack: StackFile) -> str | None:
@@ -144,7 +149,7 @@ def as_json(rendering: Rendering) -> str:
                 "summary": dict(summarize(r.type, r.inputs)),
                 "inputs": r.inputs,
             }
-            for r in rendering.registrations
+            for r in sorted(rendering.registrations, key=lambda r: r.urn)
         ],
         "outputs": rendering.outputs,
     }

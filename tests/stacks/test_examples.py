@@ -4,6 +4,7 @@ render offline to what each one promises, so they cannot rot."""
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,12 @@ def validated(path: Path) -> StackConfig:
         pulumi.runtime.set_all_config({})
 
 
+@cache
+def rendered(path: Path) -> Rendering:
+    """Each example is rendered once per test process (a render takes seconds)."""
+    return render(read_stack_file(path))
+
+
 def of_type(rendering: Rendering, type_: str) -> list[dict[str, Any]]:
     return [r.inputs for r in rendering.registrations if r.type == type_]
 
@@ -60,17 +67,18 @@ def test_no_example_sits_next_to_pulumi_yaml_where_ci_would_deploy_it() -> None:
 def test_every_example_passes_the_config_validation_and_renders(path: Path) -> None:
     config = validated(path)
     assert config.azure is not None or config.aws is not None
-    rendering = render(read_stack_file(path))
+    rendering = rendered(path)
     assert any(r.custom for r in rendering.registrations)
 
 
 def test_management_group_example_assigns_all_five_policies_at_the_group() -> None:
     config = validated(example("policy-management-group"))
-    assert config.aws is None and config.azure is not None
+    assert config.aws is None
+    assert config.azure is not None
     assert config.azure.management_groups == ("contoso-platform",)
     assert config.azure.plan.agentless_vm_scanning is False
 
-    rendering = render(read_stack_file(example("policy-management-group")))
+    rendering = rendered(example("policy-management-group"))
     scope = "/providers/Microsoft.Management/managementGroups/contoso-platform"
     assignments = {a["policyAssignmentName"]: a for a in of_type(rendering, PA)}
     assert set(assignments) == {"mdc-containers-plan", "mdc-aks-sensor", "mdc-arc-sensor",
@@ -89,12 +97,15 @@ def test_management_group_example_assigns_all_five_policies_at_the_group() -> No
 
 def test_aws_account_example_wires_role_arns_into_the_connector() -> None:
     config = validated(example("aws-account"))
-    assert config.azure is None and config.aws is not None
-    assert config.aws.account_id == "123456789012" and config.aws.organization is None
+    assert config.azure is None
+    assert config.aws is not None
+    assert config.aws.account_id == "123456789012"
+    assert config.aws.organization is None
 
-    rendering = render(read_stack_file(example("aws-account")))
+    rendering = rendered(example("aws-account"))
     roles = {r["name"] for r in of_type(rendering, ROLE)}
-    assert "MDCContainersImageAssessmentRole" in roles and "CspmMonitorAws" in roles
+    assert "MDCContainersImageAssessmentRole" in roles
+    assert "CspmMonitorAws" in roles
     (connector,) = of_type(rendering, CONNECTOR)
     assert connector["hierarchyIdentifier"] == "123456789012"
     offerings = {o["offeringType"]: o for o in connector["offerings"]}
@@ -109,8 +120,9 @@ def test_aws_account_example_wires_role_arns_into_the_connector() -> None:
 
 def test_organization_example_deploys_the_roles_to_member_accounts() -> None:
     config = validated(example("aws-organization"))
-    assert config.aws is not None and config.aws.organization is not None
-    rendering = render(read_stack_file(example("aws-organization")))
+    assert config.aws is not None
+    assert config.aws.organization is not None
+    rendering = rendered(example("aws-organization"))
     (stack_set,) = of_type(rendering, STACK_SET)
     assert stack_set["name"] == "MicrosoftDefenderForCloudRoles"
     assert stack_set["permissionModel"] == "SERVICE_MANAGED"
@@ -128,8 +140,9 @@ def test_organization_example_deploys_the_roles_to_member_accounts() -> None:
 
 def test_locked_clusters_example_binds_trusted_access_and_tagged_workspaces() -> None:
     config = validated(example("locked-clusters"))
-    assert config.azure is not None and config.azure.sensor_workspace is not None
-    rendering = render(read_stack_file(example("locked-clusters")))
+    assert config.azure is not None
+    assert config.azure.sensor_workspace is not None
+    rendering = rendered(example("locked-clusters"))
     bindings = of_type(rendering, TRUSTED_ACCESS)
     assert {b["resourceName"] for b in bindings} == {"aks-prod-01"}
     assert {b["trustedAccessRoleBindingName"] for b in bindings} == {
