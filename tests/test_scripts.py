@@ -56,9 +56,11 @@ def _read_until_ready(process: subprocess.Popen[str], deadline: float) -> list[s
 @pytest.mark.e2e
 def test_sandbox_serves_the_scenario_to_a_hand_run_plan_and_stops_on_ctrl_c(
         tmp_path: Path) -> None:
+    # Through dev.py, as the README says, in its own process group like a terminal job.
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "sandbox.py"), "--tasks", "1"],
+        [sys.executable, str(ROOT / "scripts" / "dev.py"), "sandbox", "--tasks", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        start_new_session=True,
     )
     try:
         lines = _read_until_ready(process, time.monotonic() + 240)
@@ -79,12 +81,13 @@ def test_sandbox_serves_the_scenario_to_a_hand_run_plan_and_stops_on_ctrl_c(
                     (region, "vpc")} <= deletes
         assert any(r["action"] == "keep" for r in document["resources"])
 
-        process.send_signal(signal.SIGINT)
+        # Ctrl-C reaches every process of the foreground group: dev.py and the sandbox.
+        os.killpg(process.pid, signal.SIGINT)
         out, err = process.communicate(timeout=60)
         assert process.returncode == 0, err
         assert "sandbox stopped." in out
         assert "Traceback" not in err
     finally:
         if process.poll() is None:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
