@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from stacks import stack_files
 from stacks.config import StackConfig, load_config
 from stacks.offline.preview import Rendering, render
 from stacks.offline.stackfile import read_stack_file
@@ -58,9 +59,10 @@ def test_the_four_documented_examples_are_committed() -> None:
     }
 
 
-def test_no_example_sits_next_to_pulumi_yaml_where_ci_would_deploy_it() -> None:
-    # A Pulumi.<stack>.yaml in the project root is a stack CI previews and deploys (README, CI).
-    assert not [p for p in ROOT.glob("Pulumi.*.yaml") if p.name != "Pulumi.yaml"]
+def test_ci_does_not_take_the_examples_for_stacks_to_deploy() -> None:
+    # CI previews and deploys the Pulumi.<stack>.yaml files next to Pulumi.yaml (README, CI).
+    names = {p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in EXAMPLES}
+    assert names.isdisjoint(stack_files.stacks(ROOT))
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
