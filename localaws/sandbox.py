@@ -44,6 +44,9 @@ def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
 
 def serve(port: int, tasks: int, bin_dir: Path) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # A shell starts background jobs with SIGINT ignored, and Python keeps it ignored: the
+    # sandbox exists to run until Ctrl-C, so it takes SIGINT back.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with (
             tempfile.TemporaryDirectory(prefix="defender-migrate-sandbox-") as tmp,
