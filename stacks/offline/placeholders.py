@@ -21,6 +21,7 @@ from stacks.offline.mocks import RecordingMocks
 AWS_CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
 AZURE_PROVIDER = "pulumi:providers:azure-native"
 PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+RANDOM_UUID = "<random UUID chosen at the first pulumi up>"
 
 
 def placeholder_principal(name: str) -> str:
@@ -76,6 +77,8 @@ class PlaceholderMocks(RecordingMocks):
         elif args.typ == "aws:iam/role:Role":
             path = inputs.get("path") or "/"
             state["arn"] = f"arn:aws:iam::{self.aws_account}:role{path}{inputs['name']}"
+        elif args.typ == "random:index/randomUuid:RandomUuid":
+            state["result"] = RANDOM_UUID
         elif args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             host = str(inputs["url"]).removeprefix("https://")
             state["arn"] = f"arn:aws:iam::{self.aws_account}:oidc-provider/{host}"

@@ -13,6 +13,7 @@ import pytest
 
 from stacks import stack_files
 from stacks.config import StackConfig, load_config
+from stacks.offline.placeholders import RANDOM_UUID
 from stacks.offline.preview import Rendering, render
 from stacks.offline.stackfile import read_stack_file
 
@@ -116,6 +117,16 @@ def test_aws_account_example_wires_role_arns_into_the_connector() -> None:
         "enabled": True,
         "cloudRoleArn": "arn:aws:iam::123456789012:role/MDCContainersImageAssessmentRole"}
     assert of_type(rendering, STACK_SET) == []
+    # The data-collection external ID is random (made at the first `pulumi up`): one placeholder,
+    # the same in the role's trust and in the connector.
+    (uuid,) = [r for r in rendering.registrations if r.type == "random:index/randomUuid:RandomUuid"]
+    trust = json.loads({r["name"]: r for r in of_type(rendering, ROLE)}[
+        "MDCContainersK8sDataCollectionRole"]["assumeRolePolicy"])
+    external_ids = [s["Condition"]["StringEquals"]["sts:ExternalId"] for s in trust["Statement"]
+                    if "sts:ExternalId" in s.get("Condition", {}).get("StringEquals", {})]
+    assert external_ids == [RANDOM_UUID]
+    assert offerings["DefenderForContainersAws"]["dataCollectionExternalId"] == RANDOM_UUID
+    assert uuid.name.endswith("data-collection-external-id")
     assert rendering.outputs["awsRoleArns"]["cspmMonitor"] == (
         "arn:aws:iam::123456789012:role/CspmMonitorAws")
 
