@@ -56,11 +56,13 @@ def _read_until_ready(process: subprocess.Popen[str], deadline: float) -> list[s
 @pytest.mark.e2e
 def test_sandbox_serves_the_scenario_to_a_hand_run_plan_and_stops_on_ctrl_c(
         tmp_path: Path) -> None:
-    # Through dev.py, as the README says, in its own process group like a terminal job.
+    # Through dev.py, as the README says, in its own process group like a terminal job, and
+    # with SIGINT ignored as a shell starts background jobs: Ctrl-C must still stop it.
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts" / "dev.py"), "sandbox", "--tasks", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
         start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509
     )
     try:
         lines = _read_until_ready(process, time.monotonic() + 240)
