@@ -10,6 +10,11 @@ from pathlib import Path
 
 from moto.server import ThreadedMotoServer
 
+from localaws import fargate
+
+# The server runs in this process: its task ENIs look like AWS's too.
+fargate.install()
+
 
 @contextmanager
 def moto_server() -> Iterator[str]:

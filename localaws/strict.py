@@ -33,6 +33,11 @@ from moto.ecs.models import ecs_backends
 from moto.iam.models import get_account_id_from
 from moto.s3.models import s3_backends
 
+from localaws import fargate
+
+# Task ENIs carry ECS's description and requester, as on AWS, whoever seeds them.
+fargate.install()
+
 _PARAMS = "strict_rules_api_params"
 # Parsing botocore's service models takes most of a second per session; tests share them.
 _SHARED_LOADER = botocore.loaders.create_loader()
@@ -84,6 +89,15 @@ class StrictRules:
             self._injections.setdefault(operation, []).append(
                 _Injection(code, message, times, status)
             )
+
+    def release_pending_enis(self) -> list[str]:
+        """ECS catches up: every stopped task's ENI still waiting is released now."""
+        released: list[str] = []
+        with self._lock:
+            for (account, region), pending in self.pending_eni_releases.items():
+                released += fargate.release_task_enis(account, region, list(pending))
+                pending.clear()
+        return released
 
     def refused(self, operation: str | None = None, code: str | None = None) -> list[Refusal]:
         return [
