@@ -57,7 +57,9 @@ def problems(doc: object) -> Iterator[str]:
 
 def _say(error: ValidationError) -> str:
     if error.validator == "required":
-        missing = [f for f in error.validator_value if f not in error.instance]
+        wanted: list[str] = list(error.validator_value)  # type: ignore[arg-type]
+        present = error.instance if isinstance(error.instance, dict) else {}
+        missing = [f for f in wanted if f not in present]
         return f"{error.json_path}: missing required field {', '.join(missing)}"
     return f"{error.json_path}: {error.message}"
 

@@ -58,10 +58,11 @@ def readiness(console: Console, found: dict[str, Readiness]) -> None:
     for account, state in sorted(found.items()):
         if state.ready:
             console.print(f"account {account}: ready for the clean-up: {state.reason}",
-                          highlight=False)
+                          highlight=False, soft_wrap=True)
         else:
             console.print(f"[yellow]account {account}: NOT ready for the clean-up[/]: "
-                          f"{state.reason}; apply refuses this account: {FIX}", highlight=False)
+                          f"{state.reason}; apply refuses this account: {FIX}", highlight=False,
+                          soft_wrap=True)
 
 
 def summary_line(resources: list[Resource], applied: bool) -> str:
