@@ -38,7 +38,7 @@ def _confirm(deletes: list[Resource]) -> None:
             show_default=False)
     except click.exceptions.Abort as exc:
         if isinstance(exc.__context__, KeyboardInterrupt):
-            raise Interrupted("interrupted (Ctrl-C) at the confirmation prompt: nothing was "
+            raise Interrupted("Ctrl-C at the confirmation prompt: nothing was "
                               "deleted") from exc
         raise RefusedError("no confirmation given: nothing deleted; type the account ID(s) "
                            "at the prompt, or pass --yes") from exc
@@ -113,7 +113,7 @@ def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bo
             app, plan_file, settings, concurrency, regions, all_regions, accounts, organization,
             role_name)
     except KeyboardInterrupt as exc:
-        raise Interrupted("interrupted (Ctrl-C) while planning: nothing was deleted") from exc
+        raise Interrupted("Ctrl-C while planning: nothing was deleted") from exc
 
     deletes = [r for r in resources if r.action is Action.DELETE]
     shown_on = app.err if app.output == "json" else app.out

@@ -45,7 +45,7 @@ def plan(app: App, regions: str | None, all_regions: bool, accounts: str | None,
             result = make_plan(found, targets.regions, concurrency, reporter, app.stop,
                                settings)
     except KeyboardInterrupt as exc:
-        raise Interrupted("interrupted (Ctrl-C) while scanning: plan is read-only, nothing was "
+        raise Interrupted("Ctrl-C while scanning: plan is read-only, nothing was "
                           "changed and no plan file was written") from exc
     doc = app.emit("plan", targets, result.resources, result.errors, applied=False,
                    readiness=result.readiness)
