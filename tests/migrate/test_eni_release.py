@@ -29,7 +29,7 @@ def _vpc_exists(aws: boto3.Session, vpc_id: str) -> bool:
 @pytest.mark.parametrize("how", ["timeout", "ctrl-c"])
 def test_rerun_after_the_eni_wait_finishes_the_vpc(aws: boto3.Session, harness: Harness,
                                                     how: str) -> None:
-    ids = seed.seed_trivy_leftovers(aws, REGION, tasks=1)
+    ids = seed.seed_trivy_leftovers(aws, REGION, tasks=1, objects=0)
     harness.rules.eni_release_after = 10**6  # ECS takes its time today
     if how == "ctrl-c":
         plan = plan_file(harness)
@@ -97,7 +97,7 @@ def _stranded_eni(aws: boto3.Session, ids: seed.TrivyIds) -> str:
 
 def test_stranded_task_eni_is_the_scanners_by_evidence(aws: boto3.Session,
                                                        harness: Harness) -> None:
-    ids = seed.seed_trivy_leftovers(aws, REGION, tasks=1)
+    ids = seed.seed_trivy_leftovers(aws, REGION, tasks=1, objects=0)
     eni = _stranded_eni(aws, ids)
     _, doc = harness.json("trivy", "plan", "--regions", REGION)
     row = by_key(doc)[("network-interface", eni)]
@@ -112,7 +112,7 @@ def test_stranded_task_eni_is_the_scanners_by_evidence(aws: boto3.Session,
 ])
 def test_eni_without_full_evidence_keeps_the_vpc(aws: boto3.Session, harness: Harness,
                                                   change: str, why: str) -> None:
-    ids = seed.seed_trivy_leftovers(aws, REGION, tasks=1)
+    ids = seed.seed_trivy_leftovers(aws, REGION, tasks=1, objects=0)
     eni = _stranded_eni(aws, ids)
     ec2 = aws.client("ec2", region_name=REGION)
     if change == "description":

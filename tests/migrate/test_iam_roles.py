@@ -24,7 +24,7 @@ def _policies(aws: boto3.Session) -> set[str]:
 @pytest.mark.parametrize("naming", ["cloudformation", "terraform"])
 def test_scanner_roles_and_policies_go_after_the_vpc(aws: boto3.Session, harness: Harness,
                                                      naming: str) -> None:
-    seed.seed_trivy_leftovers(aws, REGION)
+    seed.seed_trivy_leftovers(aws, REGION, objects=0)
     trivy = seed.seed_trivy_iam(aws, naming, instance_profile=True)
 
     _, plan = harness.json("trivy", "plan", "--regions", REGION)
@@ -119,7 +119,7 @@ def test_role_named_by_a_kept_task_definition_stays(aws: boto3.Session,
 
 def test_roles_wait_until_every_chain_of_the_account_is_gone(aws: boto3.Session,
                                                              harness: Harness) -> None:
-    ids = seed.seed_trivy_leftovers(aws, REGION)
+    ids = seed.seed_trivy_leftovers(aws, REGION, objects=0)
     trivy = seed.seed_trivy_iam(aws)
     harness.rules.fail_next("DeleteSubnet", times=100)
 

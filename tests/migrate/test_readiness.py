@@ -19,7 +19,7 @@ def _vpc_exists(aws: boto3.Session, vpc_id: str) -> bool:
 
 
 def test_plan_shows_readiness_per_account(aws: boto3.Session, harness: Harness) -> None:
-    seed.seed_trivy_leftovers(aws, REGION, mdvm_onboarded=False)
+    seed.seed_trivy_leftovers(aws, REGION, mdvm_onboarded=False, objects=0)
     _, doc = harness.json("trivy", "plan", "--regions", REGION)
     state = doc["readiness"][ACCOUNT]
     assert (state["ready"], state["role"]) == (False, "MDCContainersImageAssessmentRole")
@@ -34,7 +34,7 @@ def test_plan_shows_readiness_per_account(aws: boto3.Session, harness: Harness) 
 
 def test_apply_refuses_an_account_that_is_not_ready(aws: boto3.Session,
                                                      harness: Harness) -> None:
-    ids = seed.seed_trivy_leftovers(aws, REGION, mdvm_onboarded=False)
+    ids = seed.seed_trivy_leftovers(aws, REGION, mdvm_onboarded=False, objects=0)
 
     result, doc = harness.json("trivy", "apply", "--yes", "--regions", REGION)
 
@@ -53,7 +53,7 @@ def test_apply_refuses_an_account_that_is_not_ready(aws: boto3.Session,
 
 def test_a_role_without_defenders_trust_is_not_ready(aws: boto3.Session,
                                                      harness: Harness) -> None:
-    seed.seed_trivy_leftovers(aws, REGION, mdvm_onboarded=False)
+    seed.seed_trivy_leftovers(aws, REGION, mdvm_onboarded=False, objects=0)
     aws.client("iam").create_role(RoleName="MDCContainersImageAssessmentRole",
                                   AssumeRolePolicyDocument=json.dumps(
                                       seed.service_trust("ec2.amazonaws.com")))
@@ -63,7 +63,7 @@ def test_a_role_without_defenders_trust_is_not_ready(aws: boto3.Session,
 
 
 def test_the_role_name_is_configurable(aws: boto3.Session, harness: Harness) -> None:
-    seed.seed_trivy_leftovers(aws, REGION, mdvm_onboarded=False)
+    seed.seed_trivy_leftovers(aws, REGION, mdvm_onboarded=False, objects=0)
     seed.seed_mdvm_onboarding(aws, role_name="CustomImageAssessment")
     _, doc = harness.json("trivy", "plan", "--regions", REGION,
                           "--image-assessment-role", "CustomImageAssessment")
@@ -73,8 +73,8 @@ def test_the_role_name_is_configurable(aws: boto3.Session, harness: Harness) -> 
 
 def test_ready_accounts_are_cleaned_while_others_are_refused(
         aws: boto3.Session, harness: Harness) -> None:
-    mine = seed.seed_trivy_leftovers(aws, REGION)
-    theirs = seed.seed_trivy_leftovers(assumed(OTHER), REGION, mdvm_onboarded=False)
+    mine = seed.seed_trivy_leftovers(aws, REGION, objects=0)
+    theirs = seed.seed_trivy_leftovers(assumed(OTHER), REGION, mdvm_onboarded=False, objects=0)
 
     result, doc = harness.json("trivy", "apply", "--yes", "--regions", REGION, "--accounts",
                                f"{ACCOUNT},{OTHER}", "--role-name", ROLE)
