@@ -19,6 +19,11 @@ from moto.moto_server.werkzeug_app import (
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
+from localaws import fargate
+
+# The server runs in this process: its task ENIs look like AWS's too.
+fargate.install()
+
 
 @contextmanager
 def moto_server(port: int = 0) -> Iterator[str]:

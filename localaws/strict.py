@@ -2,9 +2,8 @@
 
 moto deletes a VPC with an internet gateway attached, a subnet with ENIs in it, the default
 security group, an in-use ENI, and a cluster that still runs services; it accepts DeleteObjects
-with more than 1000 keys, never releases a stopped Fargate task's ENI and describes task ENIs
-as "moto ECS" instead of their ECS attachment ARN. Tests that pass on plain moto therefore
-prove little about deletion order or ENI attribution. `install_strict_rules` registers botocore
+with more than 1000 keys and never releases a stopped Fargate task's ENI. Tests that pass on
+plain moto therefore prove little about deletion order. `install_strict_rules` registers botocore
 handlers on a boto3 Session: a `before-call` handler that returns `(http_response, parsed)`
 short-circuits the request and botocore raises `ClientError` from it (botocore/client.py
 `_make_api_call`: `emit_until_response('before-call...')`, then `status_code >= 300` -> raise).
@@ -31,8 +30,13 @@ from botocore.compat import HTTPHeaders
 from moto.core.utils import unix_time_millis
 from moto.ec2.models import ec2_backends
 from moto.ecs.models import ecs_backends
-from moto.iam.models import get_account_id_from
+from moto.iam.models import get_account_id_from, iam_backends
 from moto.s3.models import s3_backends
+
+from localaws import fargate
+
+# Task ENIs carry ECS's description and requester, as on AWS, whoever seeds them.
+fargate.install()
 
 _PARAMS = "strict_rules_api_params"
 # Parsing botocore's service models takes most of a second per session; tests share them.
@@ -92,6 +96,15 @@ class StrictRules:
         """Drop every failure still waiting to be injected."""
         with self._lock:
             self._injections.clear()
+
+    def release_pending_enis(self) -> list[str]:
+        """ECS catches up: every stopped task's ENI still waiting is released now."""
+        released: list[str] = []
+        with self._lock:
+            for (account, region), pending in self.pending_eni_releases.items():
+                released += fargate.release_task_enis(account, region, list(pending))
+                pending.clear()
+        return released
 
     def refused(self, operation: str | None = None, code: str | None = None) -> list[Refusal]:
         return [
@@ -396,25 +409,6 @@ def _after_list_clusters(rules: StrictRules, call: _Call, parsed: dict[str, Any]
     ]
 
 
-def _after_describe_enis(rules: StrictRules, call: _Call, parsed: dict[str, Any]) -> None:
-    # AWS describes a task's ENI as "arn:aws:ecs:<region>:<account>:attachment/<id>"
-    # (docs/reference.md §6); moto writes "moto ECS", which no ECS-aware rule would recognise.
-    attachments = {
-        detail["value"]: attachment["id"]
-        for tasks in _ecs(call).tasks.values()
-        for task in tasks.values()
-        for attachment in task.attachments
-        for detail in attachment.get("details", [])
-        if detail.get("name") == "networkInterfaceId"
-    }
-    for eni in parsed.get("NetworkInterfaces", []):
-        attachment_id = attachments.get(eni.get("NetworkInterfaceId"))
-        if attachment_id is not None and eni.get("Description") == "moto ECS":
-            eni["Description"] = (
-                f"arn:aws:ecs:{call.region}:{call.account}:attachment/{attachment_id}"
-            )
-
-
 # --- S3 --------------------------------------------------------------------------------------
 
 
@@ -484,6 +478,24 @@ def _delete_objects(rules: StrictRules, call: _Call) -> tuple[str, str, str] | N
     return None
 
 
+# --- IAM -------------------------------------------------------------------------------------
+
+
+def _delete_policy(rules: StrictRules, call: _Call) -> tuple[str, str, str] | None:
+    """AWS refuses DeletePolicy while the policy is attached or has non-default versions; moto
+    deletes it anyway."""
+    arn = call.params["PolicyArn"]
+    policy = iam_backends[call.account]["aws"].managed_policies.get(arn)
+    if policy is None:
+        return None
+    if policy.attachment_count:
+        return ("DeleteConflict", "Cannot delete a policy attached to entities.", arn)
+    if any(not v.is_default for v in policy.versions):
+        return ("DeleteConflict", "This policy has more than one version. Before you delete a "
+                "policy, you must delete the policy's versions.", arn)
+    return None
+
+
 BEFORE: dict[tuple[str, str], Rule] = {
     ("ec2", "DeleteVpc"): _delete_vpc,
     ("ec2", "DeleteSubnet"): _delete_subnet,
@@ -496,15 +508,15 @@ BEFORE: dict[tuple[str, str], Rule] = {
     ("ecs", "DeleteService"): _delete_service,
     ("s3", "DeleteBucket"): _delete_bucket,
     ("s3", "DeleteObjects"): _delete_objects,
+    ("iam", "DeletePolicy"): _delete_policy,
 }
 AFTER: dict[tuple[str, str], AfterRule] = {
     ("ecs", "StopTask"): _after_stop_task,
     ("ecs", "DeleteService"): _after_delete_service,
     ("ecs", "UpdateService"): _after_update_service,
     ("ecs", "ListClusters"): _after_list_clusters,
-    ("ec2", "DescribeNetworkInterfaces"): _after_describe_enis,
 }
-STATUS = {"BucketNotEmpty": 409, "ClusterNotFoundException": 400}
+STATUS = {"BucketNotEmpty": 409, "ClusterNotFoundException": 400, "DeleteConflict": 409}
 # Rewrite a call's parameters before it is serialised (AWS behaviour moto lacks).
 PARAMS: dict[tuple[str, str], Callable[[StrictRules, _Call, dict[str, Any]], None]] = {
     ("s3", "ListObjectVersions"): _list_object_versions,
