@@ -46,8 +46,8 @@ def _fresh(ctx: Ctx, unit: Unit) -> list[Resource]:
     if unit.region == GLOBAL_REGION:
         return iam.discover(ctx)
     findings = ecs.discover(ctx)
-    return [r for r in (*findings.resources, *vpc.discover(ctx, findings.task_enis))
-            if KINDS.get(r.kind) is not None]
+    vpcs = vpc.discover(ctx, findings.task_enis, findings.cluster_active)
+    return [r for r in (*findings.resources, *vpcs) if KINDS.get(r.kind) is not None]
 
 
 def reconcile(ctx: Ctx, unit: Unit, fresh: list[Resource]) -> list[Resource]:

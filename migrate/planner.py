@@ -40,7 +40,7 @@ class Unit:
 
 def scan_region(ctx: Ctx) -> list[Resource]:
     found = ecs.discover(ctx)
-    return [*found.resources, *vpc.discover(ctx, found.task_enis),
+    return [*found.resources, *vpc.discover(ctx, found.task_enis, found.cluster_active),
             *lookalikes.discover_regional(ctx)]
 
 

@@ -22,6 +22,9 @@ class EcsFindings:
     # ENIs of the Trivy cluster's tasks, running or recently stopped: the only ENIs that may be
     # inside the Trivy VPC without making it "not ours".
     task_enis: set[str] = field(default_factory=set)
+    # While the Trivy cluster is active it lists every ENI its tasks hold: an ECS ENI in use
+    # that it does not list belongs to another cluster.
+    cluster_active: bool = False
 
 
 def _task_enis(task: dict[str, Any]) -> set[str]:
@@ -48,6 +51,7 @@ def discover(ctx: Ctx) -> EcsFindings:
     if not active:
         return found
     cluster_arn = active[0]["clusterArn"]
+    found.cluster_active = True
     reason = f"in the Trivy cluster {CLUSTER_NAME}"
 
     service_arns = list(paginate(ecs, "list_services", "serviceArns", cluster=CLUSTER_NAME))

@@ -67,7 +67,8 @@ def is_trivy_task_eni(ctx: Ctx, eni: dict[str, Any], subnets: set[str],
             and not eni.get("Attachment", {}).get("InstanceId"))
 
 
-def _inspect(ctx: Ctx, vpc_id: str, task_enis: set[str], tagged_igws: set[str]) -> VpcContents:
+def _inspect(ctx: Ctx, vpc_id: str, task_enis: set[str], tagged_igws: set[str],
+             cluster_active: bool) -> VpcContents:
     ec2 = ctx.client("ec2")
     found = VpcContents()
     flt = _vpc_filter(vpc_id)
@@ -111,7 +112,10 @@ def _inspect(ctx: Ctx, vpc_id: str, task_enis: set[str], tagged_igws: set[str]) 
 
     for eni in paginate(ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=flt):
         eni_id = eni["NetworkInterfaceId"]
-        if eni_id in task_enis or is_trivy_task_eni(ctx, eni, set(found.subnets), trivy_groups):
+        # An in-use ECS ENI that the active Trivy cluster does not list is another cluster's.
+        in_use_elsewhere = cluster_active and eni.get("Status") == "in-use"
+        if eni_id in task_enis or (not in_use_elsewhere and is_trivy_task_eni(
+                ctx, eni, set(found.subnets), trivy_groups)):
             found.enis.append(eni_id)
             found.eni_reasons[eni_id] = (ENI_IN_USE if eni.get("Status") == "in-use"
                                          else ENI_AVAILABLE)
@@ -184,7 +188,7 @@ def _route_text(route: dict[str, Any]) -> str:
     return f"{dest} -> {target}"
 
 
-def discover(ctx: Ctx, task_enis: set[str]) -> list[Resource]:
+def discover(ctx: Ctx, task_enis: set[str], cluster_active: bool) -> list[Resource]:
     ec2 = ctx.client("ec2")
     vpcs: dict[str, dict[str, Any]] = {}
     for key in TAG_KEYS:
@@ -215,7 +219,7 @@ def discover(ctx: Ctx, task_enis: set[str]) -> list[Resource]:
             res.reason = "the default VPC is never deleted"
             out.append(res)
             continue
-        contents = _inspect(ctx, vpc_id, task_enis, set(igws))
+        contents = _inspect(ctx, vpc_id, task_enis, set(igws), cluster_active)
         children = [
             ("network-interface", contents.enis, "ENI of the Trivy cluster's tasks"),
             ("internet-gateway", contents.igws, "Trivy-tagged internet gateway"),
