@@ -10,11 +10,14 @@ from pathlib import Path
 
 from moto.server import ThreadedMotoServer
 
+from localaws import motofixes
+
 
 @contextmanager
 def moto_server() -> Iterator[str]:
     """A moto server on an ephemeral localhost port; yields its endpoint URL."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
+    motofixes.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:

@@ -33,6 +33,8 @@ from moto.ecs.models import ecs_backends
 from moto.iam.models import get_account_id_from
 from moto.s3.models import s3_backends
 
+from localaws import motofixes
+
 _PARAMS = "strict_rules_api_params"
 # Parsing botocore's service models takes most of a second per session; tests share them.
 _SHARED_LOADER = botocore.loaders.create_loader()
@@ -500,6 +502,7 @@ def install_strict_rules(
     eni_release_after: DescribeNetworkInterfaces calls (same account and region) after which a
     stopped task's ENIs disappear (0: at once). disabled: operation names whose rule is off.
     """
+    motofixes.install()
     # Passing `rules` shares one handle (refusals, injections) across several sessions.
     rules = rules or StrictRules(eni_release_after=eni_release_after, disabled=set(disabled))
     unknown = rules.disabled - RULE_NAMES

@@ -10,7 +10,7 @@ from typing import Any
 
 from migrate.errors import InputError
 from migrate.fingerprint import CLUSTER_NAME
-from migrate.model import FORMAT, VERSION, Action, Resource, ScanError, Targets
+from migrate.model import FORMAT, VERSION, Action, Resource, ScanError, Status, Targets
 
 
 def build(command: str, targets: Targets, resources: list[Resource],
@@ -18,6 +18,7 @@ def build(command: str, targets: Targets, resources: list[Resource],
     summary: dict[str, int] = {"delete": 0, "keep": 0}
     summary.update(Counter(r.action.value for r in resources))
     summary.update(Counter(r.status.value for r in resources if r.status is not None))
+    summary.update(account_outcomes(targets.accounts, resources, errors))
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -28,6 +29,19 @@ def build(command: str, targets: Targets, resources: list[Resource],
         "errors": [e.to_json() for e in errors],
         "resources": [r.to_json() for r in resources],
     }
+
+
+def account_outcomes(accounts: list[str], resources: list[Resource],
+                     errors: list[ScanError]) -> dict[str, int]:
+    """How many accounts were done, failed (a scan error or a failed deletion) or skipped (a
+    deletion left undone without an error of its own: interrupted, or no longer matching)."""
+    failed = {e.account for e in errors}
+    failed |= {r.account for r in resources if r.status is Status.FAILED}
+    skipped = {r.account for r in resources
+               if r.action is Action.DELETE and r.status is Status.SKIPPED} - failed
+    return {"accounts_done": len(set(accounts) - failed - skipped),
+            "accounts_failed": len(failed & set(accounts)),
+            "accounts_skipped": len(skipped & set(accounts))}
 
 
 def write(path: Path, doc: dict[str, Any]) -> None:

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from botocore.exceptions import BotoCoreError, ClientError
 
 from migrate.audit import AuditLog
-from migrate.aws import Account, describe_error
+from migrate.aws import Account, AccountUnreachable, describe_error
 from migrate.kinds import EPHEMERAL, KINDS, ecs, rank, s3, vpc
 from migrate.kinds.base import Ctx, Settings, StopRequested
 from migrate.model import Action, Resource, Status
 from migrate.progress import Reporter
-from migrate.runner import run_all
+from migrate.runner import default_workers, run_all
 
 INTERRUPTED = "interrupted (Ctrl-C) before this resource; run apply again to finish"
 
@@ -78,16 +78,23 @@ def reconcile(ctx: Ctx, unit: Unit, fresh: list[Resource]) -> list[Resource]:
 
 def _run_unit(unit: Unit, settings: Settings, audit: AuditLog, stop: threading.Event,
               reporter: Reporter) -> None:
-    ctx = Ctx(unit.account, unit.region, unit.account.session(), settings, audit, stop,
-              reporter.say)
+    ctx = Ctx(unit.account, unit.region, settings, audit, stop, reporter.say)
+    with unit.account.active():
+        _run_unit_as_account(ctx, unit, reporter)
+
+
+def _run_unit_as_account(ctx: Ctx, unit: Unit, reporter: Reporter) -> None:
     try:
+        unit.account.reach()
         todo = reconcile(ctx, unit, _fresh(ctx, unit))
     except StopRequested:
         _mark(unit.approved, INTERRUPTED)
         return
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, AccountUnreachable) as exc:
         _mark(unit.approved, f"could not re-check before deleting: {describe_error(exc)}",
               Status.FAILED)
+        for res in unit.approved:
+            reporter.step(f"{res.status.value if res.status else ''} {res.kind} {res.id}")
         return
     for res in unit.approved + unit.extra:
         if res.status is not None:
@@ -126,7 +133,7 @@ def units_for(approved: list[Resource], accounts: dict[str, Account]) -> list[Un
     return units
 
 
-def execute(approved: list[Resource], accounts: dict[str, Account], workers: int,
+def execute(approved: list[Resource], accounts: dict[str, Account], workers: int | None,
             settings: Settings, audit: AuditLog, stop: threading.Event,
             reporter: Reporter) -> list[Resource]:
     """Delete the approved resources; returns them (and fresh finds) with a status each."""
@@ -134,7 +141,7 @@ def execute(approved: list[Resource], accounts: dict[str, Account], workers: int
     reporter.start("deleting", sum(len(u.approved) for u in units))
     try:
         outcomes = run_all(units, lambda u: _run_unit(u, settings, audit, stop, reporter),
-                           workers, stop)
+                           workers or default_workers(len(units)), stop)
     except KeyboardInterrupt:
         for unit in units:
             _mark(unit.approved, INTERRUPTED)

@@ -70,9 +70,9 @@ def parse_regions(value: str | None) -> list[str] | None:
     return regions
 
 
-def organization_accounts(session: boto3.Session, region: str) -> list[str]:
+def organization_accounts(factory: SessionFactory, region: str) -> list[str]:
     try:
-        org = session.client("organizations", region_name=region, config=CLIENT_CONFIG)
+        org = factory.base_client("organizations", region)
         pages = org.get_paginator("list_accounts").paginate()
         return sorted(a["Id"] for page in pages for a in page["Accounts"]
                       if a.get("Status", a.get("State")) == "ACTIVE")
@@ -88,31 +88,32 @@ def resolve_accounts(factory: SessionFactory, region: str, accounts: list[str] |
     """The caller's account by default; others through `arn:aws:iam::<id>:role/<role_name>`."""
     if accounts and organization:
         raise InputError("give --accounts or --organization, not both")
-    session = factory.base()
-    own, partition = caller_identity(session, region, "the current credentials")
+    own, partition = caller_identity(factory, region, "the current credentials")
     if organization:
-        accounts = organization_accounts(session, region)
+        accounts = organization_accounts(factory, region)
     if not accounts:
-        return [Account(own, factory)]
+        return [Account(own, factory, region=region)]
     others = [a for a in accounts if a != own]
     if others and not role_name:
         raise InputError("--accounts/--organization need --role-name ROLE: the role to assume in "
                          "each account (e.g. OrganizationAccountAccessRole)")
-    return [Account(a, factory) if a == own else
-            Account(a, factory, f"arn:{partition}:iam::{a}:role/{role_name}") for a in accounts]
+    return [Account(a, factory, region=region) if a == own else
+            Account(a, factory, f"arn:{partition}:iam::{a}:role/{role_name}", region=region)
+            for a in accounts]
 
 
 def accounts_for_plan(factory: SessionFactory, region: str, account_ids: list[str],
                       role_name: str | None) -> dict[str, Account]:
     """Reach the accounts a plan file was made for, refusing if the credentials do not match."""
-    own, partition = caller_identity(factory.base(), region, "the current credentials")
+    own, partition = caller_identity(factory, region, "the current credentials")
     found: dict[str, Account] = {}
     for account_id in account_ids:
         if account_id == own:
-            found[account_id] = Account(account_id, factory)
+            found[account_id] = Account(account_id, factory, region=region)
         elif role_name:
             account = Account(account_id, factory,
-                              f"arn:{partition}:iam::{account_id}:role/{role_name}")
+                              f"arn:{partition}:iam::{account_id}:role/{role_name}",
+                              region=region)
             check_account(account, region)
             found[account_id] = account
         else:

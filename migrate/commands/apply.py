@@ -44,7 +44,7 @@ def _confirm(deletes: list[Resource]) -> None:
 @pass_app
 def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bool,
           accounts: str | None, organization: bool, role_name: str | None, yes: bool,
-          audit_log: Path, eni_timeout: float | None, concurrency: int) -> int:
+          audit_log: Path, eni_timeout: float | None, concurrency: int | None) -> int:
     """Delete the Trivy leftovers: those of PLAN_FILE, or of a fresh plan for the targeting.
 
     Shows the plan, asks you to type the account ID(s) (unless --yes), then deletes in
@@ -77,14 +77,21 @@ def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bo
         resources, errors = result.resources, result.errors
         reached = {a.id: a for a in found}
 
-    deletes = [r for r in resources if r.action is Action.DELETE]
     shown_on = app.err if app.output == "json" else app.out
     render.tables(shown_on, resources, errors, applied=False)
     shown_on.print(render.summary_line(resources, applied=False))
-    if errors:
-        raise RefusedError(f"the scan failed in {len(errors)} account/region(s) (see above): "
-                           "nothing deleted; fix the error or narrow --regions/--accounts")
+    # An account whose scan failed has an incomplete plan: nothing is deleted there, and the
+    # other accounts go on.
+    failed = {e.account for e in errors}
+    if failed:
+        click.echo(f"the scan failed in {len(failed)} account(s) (see above): nothing deleted "
+                   "there; fix the error and run apply again for them", err=True)
+    deletes = [r for r in resources if r.action is Action.DELETE and r.account not in failed]
     if not deletes:
+        if failed:
+            app.emit("apply", targets, resources, errors, applied=True)
+            raise RefusedError(f"the scan failed in {len(failed)} account(s): nothing deleted; "
+                               "fix the error or narrow --regions/--accounts")
         click.echo("Nothing to delete.", err=True)
         app.emit("apply", targets, resources, errors, applied=True)
         return EXIT_OK
@@ -94,7 +101,11 @@ def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bo
     audit = AuditLog(audit_log)
     click.echo(f"audit log: {audit.path}", err=True)
     interrupted = False
-    keeps = [r for r in resources if r.action is Action.KEEP]
+    keeps = [r for r in resources if r.action is Action.KEEP or r.account in failed]
+    for res in keeps:
+        if res.action is Action.DELETE:
+            res.status = Status.SKIPPED
+            res.error = f"not attempted: the scan of account {res.account} failed"
     try:
         with app.reporter() as reporter:
             done = execute(deletes, reached, concurrency, settings, audit, app.stop, reporter)
@@ -104,7 +115,7 @@ def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bo
         audit.close()
     interrupted = interrupted or app.stop.is_set()
     results = order([*done, *keeps])
-    app.emit("apply", targets, results, [], applied=True)
+    app.emit("apply", targets, results, errors, applied=True)
     if interrupted:
         finished = sum(r.status in (Status.DELETED, Status.ALREADY_GONE) for r in done)
         click.echo(f"Interrupted: {finished} of {len(deletes)} deleted before stopping; every "
@@ -118,5 +129,4 @@ def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bo
     if bad:
         click.echo(f"{len(bad)} resource(s) not deleted; fix the cause and run apply again.",
                    err=True)
-        return EXIT_FAILED
-    return EXIT_OK
+    return EXIT_FAILED if bad or failed else EXIT_OK
