@@ -66,6 +66,7 @@ class Run:
     exit_code: int
     calls: Counter[str] = field(default_factory=Counter)
     accounts: int = 1
+    server_cpu: float = 0.0  # this process: the moto server and the proxy
     summary: dict[str, int] = field(default_factory=dict)
 
 
@@ -77,14 +78,14 @@ def run_command(label: str, args: list[str], env: dict[str, str], proxy: Latency
     proxy.take()
     out_path, err_path = workdir / "stdout", workdir / "stderr"
     with out_path.open("wb") as out, err_path.open("wb") as err:
-        start = time.perf_counter()
+        start, server_start = time.perf_counter(), time.process_time()
         proc = subprocess.Popen([*prefix, "-m", "migrate", "-o", "json", *args], env=env,
                                 stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = code = os.waitstatus_to_exitcode(status)
     run = Run(label, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code,
-              calls_per_account(proxy.take()), accounts)
+              calls_per_account(proxy.take()), accounts, time.process_time() - server_start)
     try:
         run.summary = json.loads(out_path.read_bytes())["summary"]
     except (ValueError, KeyError):
@@ -119,6 +120,7 @@ def report(org: Organization, runs: list[Run], base: Run, latency: float,
         "runs": {r.label: {"wall_s": round(r.wall, 1), "cpu_s": round(r.cpu, 2),
                            "cpu_per_account_s": round(max(0.0, r.cpu - fixed) / r.accounts, 3),
                            "peak_rss_mb": round(r.rss_mb), "exit": r.exit_code,
+                           "server_cpu_s": round(r.server_cpu, 1),
                            "calls": sum(r.calls.values()),
                            "calls_per_empty_account": round(per_account(r, empty), 1),
                            "calls_per_leftover_account": round(per_account(r, left), 1),
@@ -135,12 +137,12 @@ def report(org: Organization, runs: list[Run], base: Run, latency: float,
           f"{latency * 1000:.0f} ms per call, concurrency {concurrency or 'default'}; "
           f"fixed cost of a run {fixed:.2f} s CPU")
     print(f"{'run':<34}{'wall s':>8}{'CPU s':>8}{'CPU/acct':>10}{'RSS MB':>8}"
-          f"{'calls':>7}{'/empty':>8}{'/leftover':>10}  exit")
+          f"{'calls':>7}{'/empty':>8}{'/leftover':>10}{'server CPU s':>13}  exit")
     for r in [base, *runs]:
         row = figures["runs"][r.label]  # type: ignore[index]
         print(f"{r.label:<34}{r.wall:>8.1f}{r.cpu:>8.2f}{row['cpu_per_account_s']:>10.3f}"
               f"{r.rss_mb:>8.0f}{row['calls']:>7}{row['calls_per_empty_account']:>8}"
-              f"{row['calls_per_leftover_account']:>10}  {r.exit_code}")
+              f"{row['calls_per_leftover_account']:>10}{r.server_cpu:>13.1f}  {r.exit_code}")
     proj = figures["projected_1000"]
     print(f"plan CPU per account: {cpu_empty:.3f} s empty, {cpu_left:.3f} s with leftovers")
     print(f"projected to {PROJECTED} accounts (10% with leftovers): plan "
