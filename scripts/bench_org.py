@@ -55,6 +55,19 @@ from localaws.server import local_aws_environment  # noqa: E402
 
 REGIONS = ("us-east-1", "eu-central-1")
 PROJECTED = 1000
+# Runs the command and writes its peak RSS (KiB) to argv[1] on exit. VmHWM belongs to the
+# process's memory after exec; wait4's ru_maxrss would also count the pages of this (large)
+# process that the child shared between fork and exec.
+PEAK_RSS = """
+import atexit, re, runpy, sys
+out = sys.argv.pop(1)
+def peak():
+    status = open("/proc/self/status").read()
+    open(out, "w").write(re.search(r"VmHWM:\\s+(\\d+)", status).group(1))
+atexit.register(peak)
+sys.argv[0] = "migrate"
+runpy.run_module("migrate", run_name="__main__", alter_sys=True)
+"""
 
 
 @dataclass
@@ -73,18 +86,20 @@ class Run:
 def run_command(label: str, args: list[str], env: dict[str, str], proxy: LatencyProxy,
                 workdir: Path, profile: Path | None = None, accounts: int = 1) -> Run:
     """Run the command as a subprocess; its own CPU time and peak RSS come from wait4."""
-    prefix = [sys.executable, "-m", "cProfile", "-o", str(profile)] if profile else [
-        sys.executable]
+    rss_path = workdir / "peak-rss"
+    command = ([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "migrate"]
+               if profile else [sys.executable, "-c", PEAK_RSS, str(rss_path)])
     proxy.take()
     out_path, err_path = workdir / "stdout", workdir / "stderr"
+    rss_path.write_text("0")
     with out_path.open("wb") as out, err_path.open("wb") as err:
         start, server_start = time.perf_counter(), time.process_time()
-        proc = subprocess.Popen([*prefix, "-m", "migrate", "-o", "json", *args], env=env,
+        proc = subprocess.Popen([*command, "-o", "json", *args], env=env,
                                 stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = code = os.waitstatus_to_exitcode(status)
-    run = Run(label, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code,
+    run = Run(label, wall, usage.ru_utime + usage.ru_stime, int(rss_path.read_text()) / 1024, code,
               calls_per_account(proxy.take()), accounts, time.process_time() - server_start)
     try:
         run.summary = json.loads(out_path.read_bytes())["summary"]
