@@ -7,6 +7,12 @@ the role resources themselves, so the two sides cannot disagree.
 
 The AWS provider must point at `accountId`: the caller identity is checked before any role is
 created, so a wrong profile fails instead of putting roles in another account.
+
+The data-collection external ID (what Microsoft's data-collection user must present to assume
+the data-collection role) is `advanced.dataCollectionExternalId` or, by default, a random UUID
+kept in the stack's state (pulumi-random's `RandomUuid`): the same value on every `pulumi up`,
+and, unlike anything derived from the account, tenant or stack names, not guessable by another
+Defender customer who names this account's role in a connector of their own.
 """
 
 from __future__ import annotations
@@ -20,12 +26,19 @@ import pulumi
 from pulumi_aws import cloudformation, iam
 from pulumi_aws.get_caller_identity import get_caller_identity_output
 from pulumi_azure_native import security
+from pulumi_random import random_uuid
 
 from stacks.aws_connector.offerings import connector_offerings
 from stacks.aws_connector.policies import Document
-from stacks.aws_connector.refs import LiteralRefs, Refs, aws_managed_policy_arn
+from stacks.aws_connector.refs import (
+    EXTERNAL_ID_PARAMETER,
+    LiteralRefs,
+    Refs,
+    aws_managed_policy_arn,
+)
 from stacks.aws_connector.roles import (
     RoleDefinition,
+    data_collection_enabled,
     oidc_audiences,
     oidc_provider_url,
     role_definitions,
@@ -47,6 +60,7 @@ class AwsConnector(pulumi.ComponentResource):
     connector_id: pulumi.Output[str]
     oidc_provider_arn: pulumi.Output[str]
     role_arns: dict[str, pulumi.Output[str]]
+    data_collection_external_id: pulumi.Output[str] | None
     stack_set_name: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: AwsConnectorArgs,
@@ -69,9 +83,21 @@ class AwsConnector(pulumi.ComponentResource):
         )
         self.oidc_provider_arn = provider.arn
 
+        self.data_collection_external_id = None
+        if data_collection_enabled(config):
+            override = config.advanced.data_collection_external_id
+            self.data_collection_external_id = (
+                pulumi.Output.from_input(override) if override is not None
+                else random_uuid.RandomUuid(f"{name}-data-collection-external-id",
+                                            opts=child).result)
+        # Without the data-collection role no document names it.
+        external_id = (pulumi.Output.from_input("") if self.data_collection_external_id is None
+                       else self.data_collection_external_id)
+
         roles: dict[str, iam.Role] = {}
         for definition in role_definitions(config):
-            roles[definition.key] = self._role(name, definition, account, provider, roles)
+            roles[definition.key] = self._role(name, definition, account, provider,
+                                               external_id, roles)
         self.role_arns = {key: role.arn for key, role in roles.items()}
 
         organizational_data: Any = None
@@ -82,7 +108,7 @@ class AwsConnector(pulumi.ComponentResource):
                 stackset_name=config.organization.stackset_name,
                 excluded_account_ids=list(config.organization.excluded_account_ids),
             )
-            self.stack_set_name = self._stack_set(name, config)
+            self.stack_set_name = self._stack_set(name, config, self.data_collection_external_id)
 
         connector = security.SecurityConnector(
             f"{name}-connector",
@@ -98,7 +124,8 @@ class AwsConnector(pulumi.ComponentResource):
                 scan_interval=float(config.scan_interval_hours),
                 organizational_data=organizational_data,
             ),
-            offerings=connector_offerings(config, self.role_arns),
+            offerings=connector_offerings(config, self.role_arns,
+                                          self.data_collection_external_id),
             opts=child,
         )
         self.connector_id = connector.id
@@ -107,17 +134,19 @@ class AwsConnector(pulumi.ComponentResource):
             "connectorId": self.connector_id,
             "oidcProviderArn": self.oidc_provider_arn,
             "roleArns": self.role_arns,
+            "dataCollectionExternalId": self.data_collection_external_id,
             "stackSetName": self.stack_set_name,
         })
 
     def _role(self, name: str, definition: RoleDefinition, account: pulumi.Output[str],
-              provider: iam.OpenIdConnectProvider, roles: Mapping[str, iam.Role]
-              ) -> iam.Role:
+              provider: iam.OpenIdConnectProvider, external_id: pulumi.Output[str],
+              roles: Mapping[str, iam.Role]) -> iam.Role:
         def refs(args: dict[str, Any]) -> LiteralRefs:
             arns = {key: args[key] for key in definition.references}
-            return LiteralRefs(args["account"], args["provider"], arns)
+            return LiteralRefs(args["account"], args["provider"], arns, args["external_id"])
 
-        ref_inputs: dict[str, Any] = {"account": account, "provider": provider.arn}
+        ref_inputs: dict[str, Any] = {"account": account, "provider": provider.arn,
+                                      "external_id": external_id}
         ref_inputs.update({key: roles[key].arn for key in definition.references})
         resolved = pulumi.Output.all(**ref_inputs).apply(refs)
 
@@ -145,7 +174,8 @@ class AwsConnector(pulumi.ComponentResource):
             )
         return role
 
-    def _stack_set(self, name: str, config: AwsConnectorConfig) -> pulumi.Output[str]:
+    def _stack_set(self, name: str, config: AwsConnectorConfig,
+                   external_id: pulumi.Output[str] | None) -> pulumi.Output[str]:
         assert config.organization is not None
         organization = config.organization
         stack_set = cloudformation.StackSet(
@@ -157,6 +187,7 @@ class AwsConnector(pulumi.ComponentResource):
                 enabled=True, retain_stacks_on_account_removal=False),
             capabilities=["CAPABILITY_NAMED_IAM"],
             template_body=member_template_body(config),
+            parameters=None if external_id is None else {EXTERNAL_ID_PARAMETER: external_id},
             operation_preferences=cloudformation.StackSetOperationPreferencesArgs(
                 failure_tolerance_percentage=10, max_concurrent_percentage=25,
                 region_concurrency_type="PARALLEL"),

@@ -16,8 +16,8 @@ DEFENDER_FOR_CONTAINERS = "DefenderForContainersAws"
 DEFENDER_CSPM = "DefenderCspmAws"
 
 
-def connector_offerings(config: AwsConnectorConfig, role_arns: Mapping[str, pulumi.Output[str]]
-                        ) -> list[Any]:
+def connector_offerings(config: AwsConnectorConfig, role_arns: Mapping[str, pulumi.Output[str]],
+                        data_collection_external_id: pulumi.Output[str] | None) -> list[Any]:
     offerings: list[Any] = []
     if config.offerings.cspm:
         offerings.append(security.CspmMonitorAwsOfferingArgs(
@@ -41,8 +41,8 @@ def connector_offerings(config: AwsConnectorConfig, role_arns: Mapping[str, pulu
             enable_defender_agent_auto_provisioning=True,
             enable_policy_agent_auto_provisioning=True,
             kube_audit_retention_time=float(config.advanced.kube_audit_retention_days),
-            data_collection_external_id=(config.advanced.data_collection_external_id
-                                         or config.account_id),
+            # The external ID the data-collection role's trust demands of Microsoft's user.
+            data_collection_external_id=data_collection_external_id,
             # The MDVM registry scan that replaces the retired Trivy-based assessment.
             mdc_containers_image_assessment=(
                 security.DefenderForContainersAwsOfferingMdcContainersImageAssessmentArgs(

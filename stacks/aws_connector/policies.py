@@ -1,9 +1,11 @@
 """Every IAM policy document of the connector, built as data.
 
-Sources: Microsoft's (since removed) Terraform onboarding module and the current Defender for
-Cloud docs (docs/reference.md §3). Microsoft's current CloudFormation text could not be checked,
-so the permission lists below are the documented ones, scoped to this account's resources
-wherever the actions allow a resource ARN. The tests lint every document with parliament.
+Source: Microsoft's published contract, role by role (`tests/fixtures/aws-connector-contract.json`,
+docs/reference.md §3): its Terraform onboarding module and the current Defender for Cloud docs.
+Each document grants what Microsoft's does. Where this module is stricter, it only narrows what
+Microsoft leaves open without removing an action, and says why that cannot break the service;
+`tests/stacks/test_aws_contract.py` checks every role against the contract and lists each
+remaining difference with its reason. The tests also lint every document with parliament.
 """
 
 from __future__ import annotations
@@ -17,18 +19,33 @@ Statement = dict[str, Any]
 
 VERSION = "2012-10-17"
 
-# Billing and payment data stay out of reach of the read-only CSPM scan (Microsoft's template
-# pairs ReadOnlyAccess with the same kind of deny).
+# Microsoft's AWS user that reads the collected audit logs on Defender's side (contract:
+# MDCContainersK8sDataCollectionRole trust). It lives in Microsoft's account, in the `aws`
+# partition, whatever partition the customer's role is in.
+DATA_COLLECTION_USER = "arn:aws:iam::197857026523:user/azuredefender-eks"
+
+# Defender names every bucket, queue and stream it creates per EKS cluster with one of these
+# prefixes (azuredefender-<region>-<account>-<cluster>; ms-defender-* in newer onboardings).
+DEFENDER_PREFIXES = ("azuredefender-", "ms-defender-")
+
+# Microsoft's deny next to ReadOnlyAccess: billing and payment data stay out of the CSPM scan.
 BILLING_ACTIONS = [
-    "aws-portal:*", "billing:*", "ce:*", "consolidatedbilling:*", "cur:*", "freetier:*",
-    "invoicing:*", "payments:*", "tax:*",
+    "billing:*", "consolidatedbilling:*", "cur:*", "freetier:*", "invoicing:*", "payments:*",
+    "tax:*",
 ]
 
-# Defender for Containers onboards EKS clusters: turn on control-plane audit logs and give its
-# identities access through EKS access entries.
-EKS_ONBOARDING_ACTIONS = [
-    "eks:AssociateAccessPolicy", "eks:CreateAccessEntry", "eks:DescribeCluster",
-    "eks:ListAccessEntries", "eks:ListAssociatedAccessPolicies", "eks:UpdateClusterConfig",
+# Agentless discovery and the K8s role onboard EKS clusters: UpdateClusterConfig adds Defender's
+# IP ranges to a restricted public endpoint and switches CONFIG_MAP-only clusters to
+# API_AND_CONFIG_MAP, so that Defender's access entries can be created.
+EKS_ONBOARDING_ACTIONS = ["eks:DescribeCluster", "eks:UpdateClusterConfig"]
+EKS_ACCESS_ENTRY_ACTIONS = [
+    "eks:AssociateAccessPolicy", "eks:CreateAccessEntry", "eks:ListAccessEntries",
+    "eks:ListAssociatedAccessPolicies",
+]
+
+KINESIS_TO_S3_ACTIONS = [
+    "s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket",
+    "s3:ListBucketMultipartUploads", "s3:PutObject",
 ]
 
 
@@ -36,11 +53,36 @@ def document(*statements: Statement) -> Document:
     return {"Version": VERSION, "Statement": list(statements)}
 
 
-def oidc_trust(refs: Refs, microsoft_tenant_id: str, audience: str, session_name: str
-               ) -> Document:
-    """Only Microsoft's Defender app for this audience, acting for this customer's tenant."""
+def allow(sid: str, actions: str | list[str], resources: Any) -> Statement:
+    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
+
+
+def _buckets(refs: Refs) -> list[Any]:
+    # `arn:aws:s3:::azuredefender-*` also covers the objects (`bucket/key`): `*` spans `/`.
+    return [refs.arn("s3", f"{p}*", region="", account=False) for p in DEFENDER_PREFIXES]
+
+
+def _queues(refs: Refs) -> list[Any]:
+    return [refs.arn("sqs", f"{p}*") for p in DEFENDER_PREFIXES]
+
+
+def _streams(refs: Refs) -> list[Any]:
+    return [refs.arn("firehose", f"deliverystream/{p}*") for p in DEFENDER_PREFIXES]
+
+
+def _eks(refs: Refs) -> Any:
+    return refs.arn("eks", "*")
+
+
+def oidc_statement(refs: Refs, microsoft_tenant_id: str, audience: str, session_name: str
+                   ) -> Statement:
+    """Only Microsoft's Defender app for this audience, acting for this customer's tenant.
+
+    Microsoft's template tests the audience with StringLike on an exact value; StringEquals on
+    the same value matches the same tokens, and cannot be widened by a `*` in an override.
+    """
     issuer = f"sts.windows.net/{microsoft_tenant_id}/"
-    return document({
+    return {
         "Effect": "Allow",
         "Principal": {"Federated": refs.oidc_provider_arn()},
         "Action": "sts:AssumeRoleWithWebIdentity",
@@ -48,11 +90,35 @@ def oidc_trust(refs: Refs, microsoft_tenant_id: str, audience: str, session_name
             "StringEquals": {f"{issuer}:aud": audience},
             "StringLike": {"sts:RoleSessionName": session_name},
         },
-    })
+    }
+
+
+def oidc_trust(refs: Refs, microsoft_tenant_id: str, audience: str, session_name: str
+               ) -> Document:
+    return document(oidc_statement(refs, microsoft_tenant_id, audience, session_name))
+
+
+def data_collection_trust(refs: Refs, microsoft_tenant_id: str, audience: str,
+                          session_name: str) -> Document:
+    """Microsoft's data-collection user with the connector's external ID, and the OIDC
+    data-collection audience: Defender uses both."""
+    return document(
+        {"Effect": "Allow",
+         "Principal": {"AWS": DATA_COLLECTION_USER},
+         "Action": "sts:AssumeRole",
+         "Condition": {"StringEquals": {"sts:ExternalId": refs.data_collection_external_id()}}},
+        oidc_statement(refs, microsoft_tenant_id, audience, session_name),
+    )
 
 
 def logs_service_trust(refs: Refs) -> Document:
-    """CloudWatch Logs, delivering this account's subscription filters (confused-deputy guard)."""
+    """CloudWatch Logs, delivering subscription filters to Firehose.
+
+    Tighter than Microsoft's (no condition): `aws:SourceArn` limited to this account's log
+    groups is the confused-deputy guard AWS documents for exactly this role (CloudWatch Logs
+    "Subscription filters with Amazon Data Firehose"), and CloudWatch Logs always sends it, so
+    the subscriptions Defender creates in this account still work.
+    """
     return document({
         "Effect": "Allow",
         "Principal": {"Service": "logs.amazonaws.com"},
@@ -61,12 +127,14 @@ def logs_service_trust(refs: Refs) -> Document:
     })
 
 
-def firehose_service_trust(external_id: Any) -> Document:
+def firehose_service_trust(refs: Refs) -> Document:
+    """Firehose, presenting the account's own ID as external ID (not the connector's
+    dataCollectionExternalId, which belongs to the data-collection role)."""
     return document({
         "Effect": "Allow",
         "Principal": {"Service": "firehose.amazonaws.com"},
         "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+        "Condition": {"StringEquals": {"sts:ExternalId": refs.account_id()}},
     })
 
 
@@ -75,79 +143,53 @@ def deny_billing() -> Document:
                      "Resource": "*"})
 
 
-def _eks_clusters(refs: Refs) -> list[Any]:
-    return [refs.arn("eks", "cluster/*"), refs.arn("eks", "access-entry/*/*/*/*/*")]
-
-
 def eks_onboarding(refs: Refs) -> Document:
-    """Agentless discovery: read clusters and create Defender's access entries."""
-    return document(
-        {"Sid": "ListClusters", "Effect": "Allow", "Action": "eks:ListClusters",
-         "Resource": "*"},
-        {"Sid": "OnboardClusters", "Effect": "Allow", "Action": EKS_ONBOARDING_ACTIONS,
-         "Resource": _eks_clusters(refs)},
-    )
+    """MDCContainersAgentlessDiscoveryK8sRole."""
+    return document(allow("OnboardEksClusters", EKS_ONBOARDING_ACTIONS + EKS_ACCESS_ENTRY_ACTIONS,
+                          _eks(refs)))
 
 
 def kubernetes_service(refs: Refs, cloud_watch_to_kinesis: str, kinesis_to_s3: str
                        ) -> Document:
-    """MDCContainersK8sRole: EKS audit logs -> CloudWatch -> Firehose -> S3 -> SQS, set up by
-    Defender itself; `iam:PassRole` covers exactly the two Kinesis roles."""
+    """MDCContainersK8sRole: Defender itself creates, per EKS cluster, a bucket, a queue and a
+    Firehose stream under its own name prefixes, and later updates, tags and deletes them; it
+    subscribes the cluster's audit log group to the stream. Hence whole-service actions on
+    Defender's names, as Microsoft grants them."""
     return document(
-        {"Sid": "ListClusters", "Effect": "Allow", "Action": "eks:ListClusters",
-         "Resource": "*"},
-        {"Sid": "OnboardClusters", "Effect": "Allow", "Action": EKS_ONBOARDING_ACTIONS,
-         "Resource": _eks_clusters(refs)},
-        {"Sid": "DescribeLogGroups", "Effect": "Allow", "Action": "logs:DescribeLogGroups",
-         "Resource": "*"},
-        {"Sid": "SubscribeClusterLogs", "Effect": "Allow",
-         "Action": ["logs:DescribeSubscriptionFilters", "logs:PutRetentionPolicy",
-                    "logs:PutSubscriptionFilter"],
-         "Resource": refs.arn("logs", "log-group:/aws/eks/*")},
-        {"Sid": "AuditLogStreams", "Effect": "Allow",
-         "Action": ["firehose:CreateDeliveryStream", "firehose:DescribeDeliveryStream",
-                    "firehose:UpdateDestination"],
-         "Resource": refs.arn("firehose", "deliverystream/*")},
-        {"Sid": "AuditLogBuckets", "Effect": "Allow",
-         "Action": ["s3:CreateBucket", "s3:GetBucketLocation", "s3:PutBucketNotification",
-                    "s3:PutBucketPublicAccessBlock", "s3:PutEncryptionConfiguration"],
-         "Resource": refs.arn("s3", "*", region="", account=False)},
-        {"Sid": "AuditLogQueues", "Effect": "Allow",
-         "Action": ["sqs:CreateQueue", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
-                    "sqs:SetQueueAttributes"],
-         "Resource": refs.arn("sqs", "*")},
-        {"Sid": "PassKinesisRoles", "Effect": "Allow", "Action": "iam:PassRole",
-         "Resource": [refs.role_arn(cloud_watch_to_kinesis), refs.role_arn(kinesis_to_s3)],
-         "Condition": {"StringEquals": {"iam:PassedToService": [
-             "firehose.amazonaws.com", "logs.amazonaws.com"]}}},
+        allow("SubscribeClusterLogs",
+              ["logs:DescribeSubscriptionFilters", "logs:PutRetentionPolicy",
+               "logs:PutSubscriptionFilter"],
+              refs.arn("logs", "log-group:*:*")),
+        # Microsoft lists DescribeLogGroups with the log-group resources above, but AWS's
+        # service authorization reference gives it no resource type (only "*" authorizes it),
+        # so it is granted on "*": a read-only listing of log group names.
+        allow("ListLogGroups", "logs:DescribeLogGroups", "*"),
+        allow("AuditLogStreams", "firehose:*", _streams(refs)),
+        # Microsoft names role patterns (azuredefender-*, msdefender-*, DefenderForCloud-*) that
+        # match its own default role names; the exact ARNs of the two Kinesis roles this stack
+        # creates are the only roles Defender passes, whatever their configured names.
+        allow("PassKinesisRoles", "iam:PassRole",
+              [refs.role_arn(cloud_watch_to_kinesis), refs.role_arn(kinesis_to_s3)]),
+        allow("OnboardEksClusters", EKS_ONBOARDING_ACTIONS, _eks(refs)),
+        allow("CreateEksAccessEntries", EKS_ACCESS_ENTRY_ACTIONS, _eks(refs)),
+        allow("AuditLogQueues", "sqs:*", _queues(refs)),
+        allow("AuditLogBuckets", "s3:*", _buckets(refs)),
     )
 
 
 def kubernetes_data_collection(refs: Refs) -> Document:
     """MDCContainersK8sDataCollectionRole: read the audit logs Firehose wrote, via SQS events."""
     return document(
-        {"Sid": "ReadAuditLogEvents", "Effect": "Allow",
-         "Action": ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"],
-         "Resource": refs.arn("sqs", "*")},
-        {"Sid": "ReadAuditLogObjects", "Effect": "Allow", "Action": "s3:GetObject",
-         "Resource": refs.arn("s3", "*/*", region="", account=False)},
+        allow("ReadAuditLogEvents", ["sqs:DeleteMessage", "sqs:ReceiveMessage"], _queues(refs)),
+        allow("ReadAuditLogObjects", ["s3:GetBucketLocation", "s3:GetObject"], _buckets(refs)),
     )
 
 
 def cloud_watch_to_kinesis(refs: Refs) -> Document:
-    return document(
-        {"Sid": "DeliverToFirehose", "Effect": "Allow",
-         "Action": ["firehose:PutRecord", "firehose:PutRecordBatch"],
-         "Resource": refs.arn("firehose", "deliverystream/*")},
-    )
+    """MDCContainersK8sCloudWatchToKinesisRole: CloudWatch Logs writes into Defender's streams."""
+    return document(allow("DeliverToFirehose", "firehose:*", _streams(refs)))
 
 
 def kinesis_to_s3(refs: Refs) -> Document:
-    """The Firehose S3 destination permissions from the AWS Firehose docs."""
-    return document(
-        {"Sid": "WriteAuditLogBuckets", "Effect": "Allow",
-         "Action": ["s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject",
-                    "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:PutObject"],
-         "Resource": [refs.arn("s3", "*", region="", account=False),
-                      refs.arn("s3", "*/*", region="", account=False)]},
-    )
+    """MDCContainersK8sKinesisToS3Role: Firehose writes into Defender's buckets."""
+    return document(allow("WriteAuditLogBuckets", KINESIS_TO_S3_ACTIONS, _buckets(refs)))

@@ -1,5 +1,5 @@
-"""How a policy document names things it does not know yet: the account, the OIDC provider and
-the other roles.
+"""How a policy document names things it does not know yet: the account, the OIDC provider, the
+other roles and the data-collection external ID.
 
 The same role definitions feed two targets. Pulumi fills in concrete strings (`LiteralRefs`,
 built inside an `apply` once the ARNs are known); the organization-mode CloudFormation template
@@ -19,6 +19,10 @@ class Refs(Protocol):
     def oidc_provider_arn(self) -> Any: ...
 
     def role_arn(self, key: str) -> Any: ...
+
+    def data_collection_external_id(self) -> Any:
+        """The connector's `dataCollectionExternalId` (one per stack, also in member accounts)."""
+        ...
 
     def arn(self, service: str, resource: str, *, region: str = "*", account: bool = True
             ) -> Any:
@@ -43,6 +47,7 @@ class LiteralRefs:
     account: str
     provider_arn: str
     role_arns: Mapping[str, str]
+    external_id: str
 
     def account_id(self) -> str:
         return self.account
@@ -53,6 +58,9 @@ class LiteralRefs:
     def role_arn(self, key: str) -> str:
         return self.role_arns[key]
 
+    def data_collection_external_id(self) -> str:
+        return self.external_id
+
     def arn(self, service: str, resource: str, *, region: str = "*", account: bool = True
             ) -> str:
         return (f"arn:{PARTITION}:{service}:{region}:{self.account if account else ''}:"
@@ -60,6 +68,11 @@ class LiteralRefs:
 
     def managed_policy_arn(self, name: str) -> str:
         return aws_managed_policy_arn(name)
+
+
+# The StackSet passes the stack's external ID to every member account as this parameter, so the
+# template body does not change when the ID is generated.
+EXTERNAL_ID_PARAMETER = "DataCollectionExternalId"
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,9 @@ class CfnRefs:
 
     def role_arn(self, key: str) -> dict[str, list[str]]:
         return {"Fn::GetAtt": [self.role_logical_ids[key], "Arn"]}
+
+    def data_collection_external_id(self) -> dict[str, str]:
+        return {"Ref": EXTERNAL_ID_PARAMETER}
 
     def arn(self, service: str, resource: str, *, region: str = "*", account: bool = True
             ) -> dict[str, str]:

@@ -16,7 +16,13 @@ from stacks.aws_connector.refs import Refs
 from stacks.config.aws import AwsConnectorConfig
 
 READ_ONLY_ACCESS = "ReadOnlyAccess"
-ECR_READ_ONLY = "AmazonEC2ContainerRegistryReadOnly"
+# Image assessment (contract: MDCContainersImageAssessmentRole). Least privilege reads ECR and
+# ECR Public; Microsoft's default access adds the writes that publish assessment results back to
+# the registry for gated deployment (the Containers plan's securityGating).
+IMAGE_ASSESSMENT_LEAST_PRIVILEGE = (
+    "AmazonEC2ContainerRegistryReadOnly", "AmazonElasticContainerRegistryPublicReadOnly")
+IMAGE_ASSESSMENT_DEFAULT_ACCESS = (
+    "AmazonEC2ContainerRegistryPowerUser", "AmazonElasticContainerRegistryPublicPowerUser")
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,11 @@ def container_extensions_enabled(config: AwsConnectorConfig) -> bool:
     return config.offerings.containers or config.offerings.defender_cspm
 
 
+def data_collection_enabled(config: AwsConnectorConfig) -> bool:
+    """The data-collection role, and with it the connector's dataCollectionExternalId."""
+    return config.offerings.containers
+
+
 def role_definitions(config: AwsConnectorConfig) -> list[RoleDefinition]:
     """The roles the enabled offerings need, the roles others reference coming first."""
     adv = config.advanced
@@ -51,6 +62,8 @@ def role_definitions(config: AwsConnectorConfig) -> list[RoleDefinition]:
         return lambda refs: policies.oidc_trust(refs, adv.microsoft_tenant_id, audience, session)
 
     roles: list[RoleDefinition] = []
+    # CSPM: Microsoft's default access in both leastPrivilege modes, because its least-privilege
+    # variant is a custom action list the contract does not record (docs/reference.md §3).
     if cspm_enabled(config):
         roles.append(RoleDefinition(
             key="cspmMonitor", name=names["cspmMonitor"],
@@ -59,7 +72,7 @@ def role_definitions(config: AwsConnectorConfig) -> list[RoleDefinition]:
             managed_policies=(READ_ONLY_ACCESS,),
             inline_policies=(("DenyBillingData", lambda _refs: policies.deny_billing()),),
         ))
-    if config.offerings.containers:
+    if data_collection_enabled(config):
         roles += [
             RoleDefinition(
                 key="cloudWatchToKinesis", name=names["cloudWatchToKinesis"],
@@ -71,8 +84,7 @@ def role_definitions(config: AwsConnectorConfig) -> list[RoleDefinition]:
             RoleDefinition(
                 key="kinesisToS3", name=names["kinesisToS3"],
                 description="Defender for Containers: Firehose writes EKS audit logs to S3",
-                trust=lambda refs: policies.firehose_service_trust(
-                    adv.data_collection_external_id or refs.account_id()),
+                trust=policies.firehose_service_trust,
                 inline_policies=(("WriteAuditLogBuckets", policies.kinesis_to_s3),),
             ),
             RoleDefinition(
@@ -86,7 +98,8 @@ def role_definitions(config: AwsConnectorConfig) -> list[RoleDefinition]:
             RoleDefinition(
                 key="k8sDataCollection", name=names["k8sDataCollection"],
                 description="Defender for Containers: reads the collected EKS audit logs",
-                trust=oidc(adv.audiences.data_collection),
+                trust=lambda refs: policies.data_collection_trust(
+                    refs, adv.microsoft_tenant_id, adv.audiences.data_collection, session),
                 inline_policies=(("ReadAuditLogs", policies.kubernetes_data_collection),),
             ),
         ]
@@ -102,11 +115,8 @@ def role_definitions(config: AwsConnectorConfig) -> list[RoleDefinition]:
                 key="imageAssessment", name=names["imageAssessment"],
                 description="Defender for Cloud MDVM vulnerability assessment of ECR images",
                 trust=oidc(adv.audiences.containers),
-                # Least privilege: pull-only ECR access; otherwise Microsoft's default access.
-                managed_policies=(ECR_READ_ONLY,) if config.least_privilege
-                else (READ_ONLY_ACCESS,),
-                inline_policies=() if config.least_privilege
-                else (("DenyBillingData", lambda _refs: policies.deny_billing()),),
+                managed_policies=IMAGE_ASSESSMENT_LEAST_PRIVILEGE if config.least_privilege
+                else IMAGE_ASSESSMENT_DEFAULT_ACCESS,
             ),
         ]
     return roles
@@ -120,7 +130,7 @@ def oidc_audiences(config: AwsConnectorConfig) -> list[str]:
         wanted.append(audiences.cspm)
     if container_extensions_enabled(config):
         wanted.append(audiences.containers)
-    if config.offerings.containers:
+    if data_collection_enabled(config):
         wanted.append(audiences.data_collection)
     return list(dict.fromkeys(wanted))  # overrides may give two capabilities one audience
 

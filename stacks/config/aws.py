@@ -85,7 +85,8 @@ class AdvancedSettings:
     oidc_thumbprint: str
     audiences: Audiences
     role_names: Mapping[str, str]
-    # None: each account's own ID (Microsoft's default), also per member account.
+    # The sts:ExternalId of Microsoft's data-collection user, also sent in the connector.
+    # None: a random UUID generated once per stack (stacks/aws_connector/component.py).
     data_collection_external_id: str | None
     kube_audit_retention_days: int
 

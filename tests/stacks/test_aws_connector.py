@@ -1,7 +1,8 @@
 """`defender:aws:Connector` under Pulumi mocks: what it registers, with which real inputs.
 
 The mocks give every IAM role an ARN that no code could compute from its name (a `from-mock/`
-path), so the connector's offerings can only hold them if they were wired from the roles.
+path), so the connector's offerings can only hold them if they were wired from the roles; the
+random external ID likewise gets a value only the mocks know.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 CONNECTOR = "azure-native:security:SecurityConnector"
 STACK_SET = "aws:cloudformation/stackSet:StackSet"
 STACK_SET_INSTANCE = "aws:cloudformation/stackSetInstance:StackSetInstance"
+RANDOM_UUID = "random:index/randomUuid:RandomUuid"
+MOCK_EXTERNAL_ID = "0b5e55ed-from-mock-random-uuid"
+DATA_COLLECTION_USER = "arn:aws:iam::197857026523:user/azuredefender-eks"
 
 
 class ConnectorMocks(RecordingMocks):
@@ -55,6 +59,8 @@ def outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
         return {"arn": mock_arn(args)}
     if args.typ == OIDC:
         return {"arn": PROVIDER_ARN}
+    if args.typ == RANDOM_UUID:
+        return {"result": MOCK_EXTERNAL_ID}
     return {}
 
 
@@ -106,7 +112,8 @@ def test_oidc_roles_trust_only_their_audience_and_the_customer_tenant() -> None:
     }
     for key, audience in expected_audience.items():
         trust = json.loads(roles[key].inputs["assumeRolePolicy"])
-        assert trust["Statement"] == [{
+        # The data-collection role also trusts Microsoft's user (next test); OIDC comes last.
+        assert trust["Statement"][-1:] == [{
             "Effect": "Allow",
             "Principal": {"Federated": PROVIDER_ARN},
             "Action": "sts:AssumeRoleWithWebIdentity",
@@ -115,10 +122,30 @@ def test_oidc_roles_trust_only_their_audience_and_the_customer_tenant() -> None:
                 "StringLike": {"sts:RoleSessionName": SESSION},
             },
         }], key
+        assert len(trust["Statement"]) == (2 if key == "k8sDataCollection" else 1), key
     provider = the(monitor, OIDC)
     assert provider.inputs["url"] == f"https://{MS_ISSUER}"
     assert provider.inputs["clientIdLists"] == [CSPM_AUD, CONTAINERS_AUD, DATA_AUD]
     assert provider.inputs["thumbprintLists"] == ["626d44e704d1ceabe3bf0d53397464ac8080142c"]
+
+
+def test_data_collection_role_trusts_microsofts_user_with_the_connectors_external_id() -> None:
+    monitor = deploy(MINIMAL)
+    trust = json.loads(roles_by_key(monitor)["k8sDataCollection"].inputs["assumeRolePolicy"])
+    assert trust["Statement"][0] == {
+        "Effect": "Allow", "Principal": {"AWS": DATA_COLLECTION_USER}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": MOCK_EXTERNAL_ID}}}
+    containers = offerings_by_type(monitor)["DefenderForContainersAws"]
+    assert containers["dataCollectionExternalId"] == MOCK_EXTERNAL_ID
+    # One random UUID per stack: a resource in the state, so every `pulumi up` reuses it.
+    (generated,) = monitor.of_type(RANDOM_UUID)
+    assert generated.parent == the(monitor, "defender:aws:Connector").urn
+
+
+def test_no_external_id_is_generated_without_the_data_collection_role() -> None:
+    monitor = deploy(with_("offerings", {"containers": False, "defenderCspm": True}))
+    assert monitor.of_type(RANDOM_UUID) == []
+    assert "k8sDataCollection" not in roles_by_key(monitor)
 
 
 def test_kinesis_roles_are_trusted_by_their_aws_services_only() -> None:
@@ -182,7 +209,7 @@ def test_each_offering_is_present_exactly_when_enabled_and_names_the_real_role_a
             "enableDefenderAgentAutoProvisioning": True,
             "enablePolicyAgentAutoProvisioning": True,
             "kubeAuditRetentionTime": 30,
-            "dataCollectionExternalId": ACCOUNT,
+            "dataCollectionExternalId": MOCK_EXTERNAL_ID,
             "mdcContainersImageAssessment": {"enabled": True,
                                              "cloudRoleArn": arns["imageAssessment"]},
             "mdcContainersAgentlessDiscoveryK8S": {"enabled": True,
@@ -227,7 +254,7 @@ def test_all_regions_leaves_the_region_list_out() -> None:
     assert "regions" not in connector["environmentData"]
 
 
-def test_least_privilege_attaches_ecr_read_only_and_default_access_read_only() -> None:
+def test_least_privilege_reads_ecr_and_ecr_public_and_default_access_is_power_user() -> None:
     def attachments(monitor: RecordingMonitor) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
         for r in monitor.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
@@ -238,11 +265,16 @@ def test_least_privilege_attaches_ecr_read_only_and_default_access_read_only() -
     assert least == {
         "CspmMonitorAws": {"arn:aws:iam::aws:policy/ReadOnlyAccess"},
         "MDCContainersImageAssessmentRole": {
-            "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"},
+            "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+            "arn:aws:iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"},
     }
     default = attachments(deploy(with_("leastPrivilege", False)))
-    assert default["MDCContainersImageAssessmentRole"] == {
-        "arn:aws:iam::aws:policy/ReadOnlyAccess"}
+    assert default == {
+        "CspmMonitorAws": {"arn:aws:iam::aws:policy/ReadOnlyAccess"},
+        "MDCContainersImageAssessmentRole": {
+            "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser",
+            "arn:aws:iam::aws:policy/AmazonElasticContainerRegistryPublicPowerUser"},
+    }
 
 
 def test_overridden_names_and_external_id_reach_both_clouds() -> None:
@@ -250,10 +282,14 @@ def test_overridden_names_and_external_id_reach_both_clouds() -> None:
                                         "dataCollectionExternalId": "ext-42"}))
     roles = roles_by_key(monitor)
     assert roles["imageAssessment"].inputs["name"] == "MyScanRole"
-    firehose = json.loads(roles["kinesisToS3"].inputs["assumeRolePolicy"])
-    assert firehose["Statement"][0]["Condition"] == {"StringEquals": {"sts:ExternalId": "ext-42"}}
+    data = json.loads(roles["k8sDataCollection"].inputs["assumeRolePolicy"])
+    assert data["Statement"][0]["Condition"] == {"StringEquals": {"sts:ExternalId": "ext-42"}}
     containers = offerings_by_type(monitor)["DefenderForContainersAws"]
     assert containers["dataCollectionExternalId"] == "ext-42"
+    assert monitor.of_type(RANDOM_UUID) == []
+    # Firehose's external ID stays the account's own: it is a different thing.
+    firehose = json.loads(roles["kinesisToS3"].inputs["assumeRolePolicy"])
+    assert firehose["Statement"][0]["Condition"] == {"StringEquals": {"sts:ExternalId": ACCOUNT}}
 
 
 def test_every_resource_is_a_child_of_the_component() -> None:
@@ -285,7 +321,9 @@ def test_organization_mode_deploys_the_same_roles_to_member_accounts() -> None:
     stack_roles = roles_by_key(monitor)
     arn_by_logical_id = {logical_id(k): r.inputs["arn"] for k, r in stack_roles.items()}
     template = json.loads(stack_set["templateBody"])
-    resources = resolve(template["Resources"], arn_by_logical_id, PROVIDER_ARN)
+    assert stack_set["parameters"] == {"DataCollectionExternalId": MOCK_EXTERNAL_ID}
+    resources = resolve(template["Resources"], arn_by_logical_id, PROVIDER_ARN,
+                        parameters=stack_set["parameters"])
     member_roles = {r["Properties"]["RoleName"]: r["Properties"]
                     for r in resources.values() if r["Type"] == "AWS::IAM::Role"}
     assert set(member_roles) == {r.inputs["name"] for r in stack_roles.values()}
@@ -322,7 +360,8 @@ def test_credentials_for_another_account_create_nothing_in_either_cloud() -> Non
                                           r"stack's AWS credentials are for account "
                                           r"999999999999"):
         deploy(MINIMAL, monitor)
-    assert [r.type for r in monitor.registrations] == ["defender:aws:Connector"]
+    # Only the random external ID, which lives in the Pulumi state and in neither cloud.
+    assert [r.type for r in monitor.registrations] == ["defender:aws:Connector", RANDOM_UUID]
 
 
 # --- the whole program ------------------------------------------------------------------------
