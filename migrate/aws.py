@@ -192,6 +192,7 @@ class Account:
     clock: Clock | None = None  # botocore's clock unless given (tests)
     _credentials: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _reach_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _unreachable: AccountUnreachable | None = field(default=None, repr=False)
 
     def _assume(self) -> dict[str, str]:
@@ -215,17 +216,19 @@ class Account:
     def reach(self) -> None:
         """Make sure the account's credentials can be had; AccountUnreachable with the reason
         otherwise (remembered: the account's other units fail at once)."""
-        if self._unreachable is not None:
-            raise self._unreachable
         if self.role_arn is None:
             return
-        try:
-            self.credentials().get_frozen_credentials()
-        except (ClientError, BotoCoreError) as exc:
-            self._unreachable = AccountUnreachable(
-                f"cannot assume {self.role_arn}: {describe_error(exc)}; check that the role "
-                "exists in the account and trusts the caller")
-            raise self._unreachable from exc
+        # One unit at a time: the others wait and then share the answer (one AssumeRole).
+        with self._reach_lock:
+            if self._unreachable is not None:
+                raise self._unreachable
+            try:
+                self.credentials().get_frozen_credentials()
+            except (ClientError, BotoCoreError) as exc:
+                self._unreachable = AccountUnreachable(
+                    f"cannot assume {self.role_arn}: {describe_error(exc)}; check that the "
+                    "role exists in the account and trusts the caller")
+                raise self._unreachable from exc
 
     @contextmanager
     def active(self) -> Iterator[Account]:

@@ -228,3 +228,18 @@ def test_apply_deletes_in_the_reachable_accounts_and_reports_the_others(
         "Vpcs"]}
     assert other.vpc_id in {v["VpcId"] for v in assumed(OTHER).client("ec2").describe_vpcs()[
         "Vpcs"]}
+
+
+def test_concurrent_units_of_an_account_share_one_assume_role_attempt(
+        aws: boto3.Session, harness: Harness) -> None:
+    seed.seed_trivy_leftovers(assumed(OTHER), "us-east-1")
+    # One failure only: a second attempt by another unit of the account would succeed.
+    harness.rules.fail_next("AssumeRole", "AccessDenied", times=1)
+
+    result, doc = harness.json("trivy", "plan", "--accounts", OTHER, "--role-name", ROLE,
+                               "--concurrency", "3")
+
+    assert result.exit_code == EXIT_FAILED
+    assert [(e["account"], e["region"]) for e in doc["errors"]] == [(OTHER, "*")]
+    assert doc["resources"] == []
+    assert sum(c.operation == "AssumeRole" for c in harness.calls) == 1
