@@ -272,10 +272,7 @@ def check_account(account: Account, region: str) -> None:
     """Refuse to go on if the credentials do not belong to the account we think they do."""
     what = f"account {account.id}" + (f" via {account.role_arn}" if account.role_arn else "")
     with account.active():
-        try:
-            account.reach()
-        except AccountUnreachable as exc:
-            raise CredentialsError(str(exc)) from exc
+        account.reach()  # AccountUnreachable: the caller decides whether the others go on
         actual = _identity(account.client("sts", region), what)[0]
     if actual != account.id:
         raise CredentialsError(

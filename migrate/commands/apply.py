@@ -68,8 +68,8 @@ def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bo
     if plan_file is not None:
         targets, resources = load_plan(plan_file)
         region = targets.regions[0] if targets.regions else "us-east-1"
-        reached = accounts_for_plan(app.factory, region, targets.accounts, targets.role_name)
-        errors = []
+        reached, errors = accounts_for_plan(app.factory, region, targets.accounts,
+                                            targets.role_name)
     else:
         targets, found = app.resolve(regions, all_regions, accounts, organization, role_name)
         with app.reporter() as reporter:
@@ -84,14 +84,14 @@ def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bo
     # other accounts go on.
     failed = {e.account for e in errors}
     if failed:
-        click.echo(f"the scan failed in {len(failed)} account(s) (see above): nothing deleted "
-                   "there; fix the error and run apply again for them", err=True)
+        click.echo(f"{len(failed)} account(s) could not be reached or scanned (see above): "
+                   "nothing deleted there; fix the error and run apply again for them", err=True)
     deletes = [r for r in resources if r.action is Action.DELETE and r.account not in failed]
     if not deletes:
         if failed:
             app.emit("apply", targets, resources, errors, applied=True)
-            raise RefusedError(f"the scan failed in {len(failed)} account(s): nothing deleted; "
-                               "fix the error or narrow --regions/--accounts")
+            raise RefusedError(f"{len(failed)} account(s) could not be reached or scanned: "
+                               "nothing deleted; fix the error or narrow --regions/--accounts")
         click.echo("Nothing to delete.", err=True)
         app.emit("apply", targets, resources, errors, applied=True)
         return EXIT_OK
@@ -105,7 +105,7 @@ def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bo
     for res in keeps:
         if res.action is Action.DELETE:
             res.status = Status.SKIPPED
-            res.error = f"not attempted: the scan of account {res.account} failed"
+            res.error = f"not attempted: account {res.account} could not be reached or scanned"
     try:
         with app.reporter() as reporter:
             done = execute(deletes, reached, concurrency, settings, audit, app.stop, reporter)

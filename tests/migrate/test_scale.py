@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import boto3
 
@@ -223,7 +224,7 @@ def test_apply_deletes_in_the_reachable_accounts_and_reports_the_others(
     assert status[(THIRD, "vpc")] == "deleted"
     assert doc["summary"]["accounts_failed"] == 1
     assert doc["summary"]["accounts_done"] == 1
-    assert "the scan failed in 1 account(s)" in result.stderr
+    assert "1 account(s) could not be reached or scanned" in result.stderr
     assert third.vpc_id not in {v["VpcId"] for v in assumed(THIRD).client("ec2").describe_vpcs()[
         "Vpcs"]}
     assert other.vpc_id in {v["VpcId"] for v in assumed(OTHER).client("ec2").describe_vpcs()[
@@ -243,3 +244,28 @@ def test_concurrent_units_of_an_account_share_one_assume_role_attempt(
     assert [(e["account"], e["region"]) for e in doc["errors"]] == [(OTHER, "*")]
     assert doc["resources"] == []
     assert sum(c.operation == "AssumeRole" for c in harness.calls) == 1
+
+
+def test_apply_of_a_plan_file_goes_on_without_an_unreachable_account(
+        aws: boto3.Session, harness: Harness, tmp_path: Path) -> None:
+    own = seed.seed_trivy_leftovers(aws, "us-east-1")
+    other = seed.seed_trivy_leftovers(assumed(OTHER), "us-east-1")
+    plan = tmp_path / "plan.json"
+    made = harness.run("trivy", "plan", "--regions", "us-east-1", "--accounts",
+                       f"{ACCOUNT},{OTHER}", "--role-name", ROLE, "--out", str(plan))
+    assert made.exit_code == 0, made.stderr
+    harness.rules.fail_next("AssumeRole", "AccessDenied", times=1)
+
+    result = harness.run("-o", "json", "trivy", "apply", str(plan), "--yes")
+
+    assert result.exit_code == EXIT_FAILED
+    doc = json.loads(result.stdout)
+    status = {(r["account"], r["kind"]): (r["status"], r["error"]) for r in doc["resources"]
+              if r["action"] == "delete"}
+    assert status[(ACCOUNT, "vpc")] == ("deleted", None)
+    assert status[(OTHER, "vpc")] == (
+        "skipped", f"not attempted: account {OTHER} could not be reached or scanned")
+    assert [(e["account"], e["region"]) for e in doc["errors"]] == [(OTHER, "*")]
+    assert own.vpc_id not in {v["VpcId"] for v in aws.client("ec2").describe_vpcs()["Vpcs"]}
+    assert other.vpc_id in {v["VpcId"] for v in assumed(OTHER).client("ec2").describe_vpcs()[
+        "Vpcs"]}
