@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
 from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
 
 from localaws import motofixes
 
 
 @contextmanager
-def moto_server() -> Iterator[str]:
-    """A moto server on an ephemeral localhost port; yields its endpoint URL."""
+def moto_server(port: int = 0) -> Iterator[str]:
+    """A moto server on localhost (`port` 0: an ephemeral one); yields its endpoint URL."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
     motofixes.install()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
         host, port = server.get_host_and_port()
@@ -44,3 +53,45 @@ def local_aws_environment(endpoint: str, workdir: Path) -> dict[str, str]:
         MOTO_EC2_LOAD_DEFAULT_AMIS="false",
     )
     return env
+
+
+StartResponse = Callable[..., Any]
+
+
+class CountingApp:
+    """WSGI middleware counting the requests that reach moto."""
+
+    def __init__(self, app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]) -> None:
+        self.app = app
+        self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "")
+        query = environ.get("QUERY_STRING", "")
+        with self._lock:
+            self.counts["total"] += 1
+            if method == "POST" and "delete" in query.split("&"):
+                self.counts["s3:DeleteObjects"] += 1
+            elif method == "DELETE":
+                self.counts["DELETE"] += 1
+        return self.app(environ, start_response)
+
+    def take(self) -> Counter[str]:
+        with self._lock:
+            taken, self.counts = self.counts, Counter()
+        return taken
+
+
+@contextmanager
+def counting_moto_server() -> Iterator[tuple[str, CountingApp]]:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = CountingApp(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", app
+    finally:
+        server.shutdown()
+        thread.join()

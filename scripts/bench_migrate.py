@@ -19,116 +19,30 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import venv
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import boto3  # noqa: E402
-from moto.moto_server.werkzeug_app import (  # noqa: E402
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
-from moto.s3.models import S3Backend, s3_backends  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
 
+from localaws.bulk import fill_in_process  # noqa: E402
 from localaws.seed import create_bucket, seed_trivy_leftovers  # noqa: E402
-from localaws.server import local_aws_environment  # noqa: E402
-from localaws.strict import resume_markers  # noqa: E402
+from localaws.server import CountingApp, counting_moto_server, local_aws_environment  # noqa: E402
 
 COMMAND = Path(sys.executable).parent / "defender-migrate"
 AWSCLI_VENV = ROOT / ".venv-awscli"
 AWS = AWSCLI_VENV / ("Scripts" if os.name == "nt" else "bin") / "aws"
 REGIONS = ("us-east-1", "eu-central-1")
 COPY_BUCKET = "bench-unversioned-copy"
-BODY = b"x" * 64
-
-StartResponse = Callable[..., Any]
-
-
-class CountingApp:
-    """WSGI middleware counting the requests that reach moto."""
-
-    def __init__(self, app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]) -> None:
-        self.app = app
-        self.counts: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        method = environ.get("REQUEST_METHOD", "")
-        query = environ.get("QUERY_STRING", "")
-        with self._lock:
-            self.counts["total"] += 1
-            if method == "POST" and "delete" in query.split("&"):
-                self.counts["s3:DeleteObjects"] += 1
-            elif method == "DELETE":
-                self.counts["DELETE"] += 1
-        return self.app(environ, start_response)
-
-    def take(self) -> Counter[str]:
-        with self._lock:
-            taken, self.counts = self.counts, Counter()
-        return taken
-
-
-@contextmanager
-def counting_moto_server() -> Iterator[tuple[str, CountingApp]]:
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = CountingApp(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        thread.join()
-
-
-def resume_version_listing_like_aws() -> None:
-    """Make the in-process server resume ListObjectVersions pages after deleted markers as AWS
-    does (see `localaws.strict.resume_markers`): without it moto ends the listing after the
-    first deleted page."""
-    original = S3Backend.list_object_versions
-
-    def resume(self: S3Backend, bucket_name: str, *args: Any, **kwargs: Any) -> Any:
-        key_marker, version_marker = kwargs.get("key_marker"), kwargs.get("version_id_marker")
-        if key_marker and version_marker:
-            keys = self.get_bucket(bucket_name).keys
-            kwargs["key_marker"], kwargs["version_id_marker"] = resume_markers(
-                keys, key_marker, version_marker
-            )
-        return original(self, bucket_name, *args, **kwargs)
-
-    S3Backend.list_object_versions = resume  # type: ignore[method-assign]
-
-
-def fill_in_process(account: str, bucket: str, versions: int) -> int:
-    """Write `versions` object versions into `bucket` (two versions per key where the count
-    allows; one per key when the bucket is unversioned). Returns the versions written."""
-    backend = s3_backends[account]["aws"]
-    versioned = backend.get_bucket(bucket).is_versioned
-    keys = (versions + 1) // 2 if versioned else versions
-    for i in range(keys):
-        backend.put_object(bucket, f"scans/{i:06d}.json", BODY)
-    for i in range(versions - keys):
-        backend.put_object(bucket, f"scans/{i:06d}.json", BODY)
-    return versions
 
 
 @dataclass

@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
-"""Developer entry point that works on a fresh machine with only Python 3.11+.
+"""usage: python3 scripts/dev.py COMMAND [ARGS...]
 
-    python3 scripts/dev.py demo   # moto server, Trivy leftovers + look-alikes, plan/apply/plan
-    python3 scripts/dev.py test   # ruff, mypy and the whole pytest suite
+Developer entry point that works on a fresh machine with only Python 3.11+.
+
+    python3 scripts/dev.py demo      # moto server, Trivy leftovers + look-alikes, plan/apply/plan
+    python3 scripts/dev.py test      # ruff, mypy and the whole pytest suite
+    python3 scripts/dev.py sandbox   # moto server with the Trivy leftovers until Ctrl-C
+                                     # (--port N, --tasks N)
+    python3 scripts/dev.py preview Pulumi.<stack>.yaml [--output table|json]
+                                     # offline preview of a stack (python -m stacks.offline)
 
 Each command first makes sure `.venv` exists and holds the project with its dev extras; the
 install is redone only when pyproject.toml changes (a hash is kept inside the venv).
@@ -65,8 +71,32 @@ def demo(extra: list[str]) -> int:
     return _run(PYTHON, ROOT / "scripts" / "demo.py", *extra)
 
 
+def _wait_through_ctrl_c(*cmd: str | Path) -> int:
+    """Run a command that handles Ctrl-C itself: this process waits for it to wind down
+    (subprocess.call would kill it a quarter second after the interrupt)."""
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    child = subprocess.Popen([str(c) for c in cmd], cwd=ROOT)
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            continue
+
+
+def sandbox(extra: list[str]) -> int:
+    return _wait_through_ctrl_c(PYTHON, ROOT / "scripts" / "sandbox.py", *extra)
+
+
+def preview(extra: list[str]) -> int:
+    # No cwd=ROOT: the stack file is named relative to where the user is.
+    return subprocess.call([str(PYTHON), "-m", "stacks.offline", *extra])
+
+
 def main(argv: list[str]) -> int:
-    commands = {"test": test, "demo": demo}
+    commands = {"test": test, "demo": demo, "sandbox": sandbox, "preview": preview}
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return 0
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2

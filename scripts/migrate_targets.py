@@ -1,102 +1,19 @@
 #!/usr/bin/env python3
-"""Turn the repository's migration variables into `defender-migrate trivy plan` targeting options.
+"""Turn the repository's MIGRATE_* variables into defender-migrate targeting options.
 
-    python scripts/migrate_targets.py > targets.txt          # one option or value per line
-    mapfile -t targets < targets.txt
-    defender-migrate --output json trivy plan "${targets[@]}" --detailed-exitcode --out plan.json
-
-Read from the environment (GitHub repository or environment variables):
-  MIGRATE_REGIONS       comma-separated regions, or `all`; empty: the tool's default regions
-  MIGRATE_ACCOUNTS      comma-separated 12-digit account IDs to reach through MIGRATE_ROLE_NAME
-  MIGRATE_ORGANIZATION  `true`: every active account of the AWS Organization
-  MIGRATE_ROLE_NAME     role assumed in each account (needed with either of the two above)
-Neither accounts nor organization: only the account of the workflow's own credentials.
+The logic lives in `migrate.ci_targets`; this is its command-line entry point.
 """
 
 from __future__ import annotations
 
-import os
-import re
 import sys
-from collections.abc import Mapping
+from pathlib import Path
 
-ACCOUNT_ID = re.compile(r"^\d{12}$")
-REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-ROLE_NAME = re.compile(r"^[\w+=,.@/-]{1,64}$")
-TRUE, FALSE = {"true", "yes", "1"}, {"false", "no", "0", ""}
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-
-class TargetsError(Exception):
-    """A variable is set wrongly; the message names it."""
-
-
-def _items(value: str) -> list[str]:
-    return [item for item in re.split(r"[\s,]+", value) if item]
-
-
-def targets(env: Mapping[str, str]) -> list[str]:
-    def get(name: str) -> str:
-        return env.get(name, "").strip()
-
-    args: list[str] = []
-    regions = get("MIGRATE_REGIONS")
-    if regions.lower() == "all":
-        args.append("--all-regions")
-    elif regions:
-        bad = [r for r in _items(regions) if not REGION.match(r)]
-        if bad:
-            raise TargetsError(
-                f"MIGRATE_REGIONS: {', '.join(bad)} is not a region name "
-                "(expected e.g. us-east-1,eu-central-1 or all)"
-            )
-        args += ["--regions", ",".join(_items(regions))]
-
-    organization = get("MIGRATE_ORGANIZATION").lower()
-    if organization not in TRUE | FALSE:
-        raise TargetsError(f"MIGRATE_ORGANIZATION: {organization!r} is neither true nor false")
-    accounts = _items(get("MIGRATE_ACCOUNTS"))
-    role = get("MIGRATE_ROLE_NAME")
-    if organization in TRUE and accounts:
-        raise TargetsError(
-            "MIGRATE_ACCOUNTS and MIGRATE_ORGANIZATION=true exclude each other; set only one"
-        )
-    if role and not ROLE_NAME.match(role):
-        raise TargetsError(f"MIGRATE_ROLE_NAME: {role!r} is not an IAM role name")
-    if organization in TRUE or accounts:
-        if not role:
-            raise TargetsError(
-                "MIGRATE_ROLE_NAME: needed to reach other accounts "
-                "(the role assumed in each of them)"
-            )
-        if accounts:
-            bad = [a for a in accounts if not ACCOUNT_ID.match(a)]
-            if bad:
-                raise TargetsError(
-                    f"MIGRATE_ACCOUNTS: {', '.join(bad)} is not a 12-digit AWS account ID"
-                )
-            args += ["--accounts", ",".join(accounts)]
-        else:
-            args.append("--organization")
-        args += ["--role-name", role]
-    elif role:
-        raise TargetsError(
-            "MIGRATE_ROLE_NAME is set but neither MIGRATE_ACCOUNTS nor "
-            "MIGRATE_ORGANIZATION=true is: set one, or unset the role name"
-        )
-    return args
-
-
-def main() -> int:
-    try:
-        args = targets(os.environ)
-    except TargetsError as exc:
-        # The `::error::` prefix makes GitHub Actions show the line as an annotation.
-        prefix = "::error::" if os.environ.get("GITHUB_ACTIONS") == "true" else ""
-        print(f"{prefix}migrate_targets.py: {exc}", file=sys.stderr)
-        return 1
-    sys.stdout.write("".join(f"{arg}\n" for arg in args))
-    return 0
-
+from migrate.ci_targets import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

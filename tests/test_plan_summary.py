@@ -1,4 +1,4 @@
-"""scripts/plan_summary.py: the Markdown job summary of a defender-migrate plan or apply result."""
+"""migrate/plan_summary.py: the Markdown job summary of a defender-migrate plan or apply result."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from scripts import plan_summary
+from migrate import plan_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 A1, A2 = "111111111111", "222222222222"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts import list_stacks, migrate_targets
+from migrate import ci_targets as migrate_targets
+from stacks import stack_files as list_stacks
 
 
 def test_stacks_are_the_committed_stack_files(
@@ -120,7 +121,7 @@ def test_main_prints_one_argument_per_line(
     monkeypatch.setenv("MIGRATE_ROLE_NAME", "TrivyCleanup")
     monkeypatch.delenv("MIGRATE_REGIONS", raising=False)
     monkeypatch.delenv("MIGRATE_ORGANIZATION", raising=False)
-    assert migrate_targets.main() == 0
+    assert migrate_targets.main([]) == 0
     assert capsys.readouterr().out == "--accounts\n111111111111\n--role-name\nTrivyCleanup\n"
 
 
@@ -129,7 +130,7 @@ def test_main_reports_errors_on_one_line_without_annotation_outside_actions(
 ) -> None:
     monkeypatch.setenv("MIGRATE_ORGANIZATION", "sometimes")
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    assert migrate_targets.main() == 1
+    assert migrate_targets.main([]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == (

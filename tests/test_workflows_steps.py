@@ -22,6 +22,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 SCRIPTS = ("list_stacks.py", "migrate_targets.py", "plan_summary.py")
+# What those entry points import: a runner checks out the repository, nothing installed yet.
+MODULES = ("migrate/__init__.py", "migrate/plan_summary.py", "migrate/ci_targets.py",
+           "stacks/__init__.py", "stacks/stack_files.py")
 
 FAKE = textwrap.dedent(
     """\
@@ -55,6 +58,9 @@ class Runner:
         (workspace / "scripts").mkdir()
         for script in SCRIPTS:
             shutil.copy(ROOT / "scripts" / script, workspace / "scripts" / script)
+        for module in MODULES:
+            (workspace / module).parent.mkdir(exist_ok=True)
+            shutil.copy(ROOT / module, workspace / module)
         bin_dir = workspace / "_bin"
         bin_dir.mkdir()
         fake = bin_dir / "defender-migrate"
@@ -260,3 +266,40 @@ def test_apply_step_runs_the_plan_file_and_keeps_its_json(runner: Runner, rc: in
     assert runner.outputs() == {"exit-code": str(rc)}
     verdict = runner.run("migrate-plan", "apply", "Verdict", env={"RC": str(rc)})
     assert (verdict.returncode != 0) == (rc != 0)
+
+
+def with_checkout_of_stacks(runner: Runner) -> None:
+    """The job checks out the repository: the whole Pulumi program, not just stack_files.py."""
+    shutil.copytree(ROOT / "stacks", runner.workspace / "stacks", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+
+
+# The step after "Install the project": a python that has the project's dependencies.
+INSTALLED = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/bin{os.pathsep}/bin"}
+
+
+@pytest.mark.parametrize("example", ["aws-account", "policy-management-group"])
+def test_offline_preview_step_puts_the_rendering_in_the_summary(runner: Runner,
+                                                                example: str) -> None:
+    with_checkout_of_stacks(runner)
+    shutil.copy(ROOT / "examples" / f"Pulumi.{example}.yaml", runner.workspace / "Pulumi.fork.yaml")
+    result = runner.run("preview", "offline-preview", "Offline preview",
+                        env={"STACK": "fork", **INSTALLED})
+    assert result.returncode == 0, result.stderr
+    summary = runner.summary.read_text()
+    assert summary.startswith("## Offline preview of `fork`\n")
+    assert "Offline preview of stack 'fork' (Pulumi.fork.yaml)" in summary
+    assert summary.rstrip().endswith("```")
+    kind = "defender:aws:Connector" if example.startswith("aws") else \
+        "defender:policy:ContainersPolicy"
+    assert f"{kind}  " in summary
+
+
+def test_offline_preview_step_fails_on_bad_config_naming_the_key(runner: Runner) -> None:
+    with_checkout_of_stacks(runner)
+    (runner.workspace / "Pulumi.fork.yaml").write_text(
+        "config:\n  defender-containers:aws:\n    accountId: '1234'\n")
+    result = runner.run("preview", "offline-preview", "Offline preview",
+                        env={"STACK": "fork", **INSTALLED})
+    assert result.returncode == 1
+    assert "error: defender-containers:aws.accountId: must be a 12-digit" in result.stderr

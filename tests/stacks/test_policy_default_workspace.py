@@ -8,13 +8,13 @@ import sys
 
 import pytest
 
-from scripts.default_workspace_names import main
 from stacks.policy.default_workspace import (
     UnknownRegionError,
     default_workspaces,
     region_code,
     tag_policy_exclusions,
 )
+from stacks.policy.workspace_names_cli import main
 from tests.stacks.policy_support import ROOT, SUB_A, SUB_B, load_fixture
 
 SUB_UPPER = "ABCDEF01-2345-6789-ABCD-EF0123456789"
