@@ -23,11 +23,6 @@ READ_HINT = ("the credentials need read access to S3, ECS, EC2, ELB, IAM, CloudW
 class PlanResult:
     resources: list[Resource] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
-    accounts: list[str] = field(default_factory=list)  # every account worked on
-
-    def failed_accounts(self) -> set[str]:
-        """Accounts with a scan error: their plan is incomplete."""
-        return {e.account for e in self.errors}
 
 
 @dataclass(frozen=True)
@@ -110,5 +105,4 @@ def make_plan(accounts: list[Account], regions: list[str], workers: int | None,
             result.resources += outcome
     reporter.finish()
     result.resources = order(result.resources)
-    result.accounts = [a.id for a in accounts]
     return result
