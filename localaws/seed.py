@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.exceptions import ClientError
@@ -34,6 +34,20 @@ LOOKALIKE_BUCKETS = (
     "my-defender-for-containers-va",
 )
 TASK_FAMILY = TRIVY_NAME
+# Defender for Cloud's OIDC trust (docs/reference.md §3).
+MICROSOFT_TENANT_ID = "33e01921-4d64-4f8c-a055-5bdaffd5e33d"
+CONTAINERS_AUDIENCE = "api://6610e979-c931-41ec-adc7-b9920c9d52f1"
+OIDC_THUMBPRINT = "626d44e704d1ceabe3bf0d53397464ac8080142c"
+IMAGE_ASSESSMENT_ROLE = "MDCContainersImageAssessmentRole"
+# The retired scanner's IAM (docs/reference.md §4), as each onboarding named it.
+TRIVY_IAM_NAMES = {
+    "cloudformation": ("DefenderForContainersVaRole", "DefenderForContainersVaTaskRole"),
+    "terraform": ("azuredefender-containers-va", "azuredefender-containers-va-task"),
+}
+TRIVY_POLICY_NAMES = (
+    "MicrosoftDefenderForCloud_Containers_Vulnerability_Assessment",
+    "MicrosoftDefenderForCloud_Containers_Vulnerability_Assessment_Task",
+)
 # An AMI that moto knows (looking one up with DescribeImages costs seconds in moto).
 EXAMPLE_AMI = "ami-12c6146b"
 
@@ -172,18 +186,22 @@ def seed_trivy_leftovers(
     tag_key: str = "name",
     service: bool = False,
     tasks: int = 0,
+    mdvm_onboarded: bool = True,
 ) -> TrivyIds:
     """Create the scanner's leftovers in `region`.
 
     bucket_names: default one bucket `defender-for-containers-va-<account>-<region>` (S3 names
     are global, so two regions need two names). `tasks` runs that many Fargate awsvpc tasks in
     the subnet (each holds an ENI, in use); `service` adds a service (desiredCount=tasks or 1)
-    whose tasks are the ones run here (group `service:<name>`).
+    whose tasks are the ones run here (group `service:<name>`). `mdvm_onboarded`: also create
+    the MDVM image-assessment role (the README's order: the connector first, then the clean-up).
     """
     account = account_of(session)
     s3 = session.client("s3", region_name=region)
     ec2 = session.client("ec2", region_name=region)
     ecs = session.client("ecs", region_name=region)
+    if mdvm_onboarded:
+        seed_mdvm_onboarding(session)
 
     names = list(bucket_names) if bucket_names is not None else [f"{TRIVY_NAME}-{account}-{region}"]
     versions = markers = 0
@@ -343,6 +361,107 @@ def seed_lookalikes(
         log_group_name=log_group,
         stack_id=stack_id,
     )
+
+
+def _exists_ok(call: Any) -> None:
+    try:
+        call()
+    except ClientError as err:
+        if err.response["Error"]["Code"] != "EntityAlreadyExists":
+            raise
+
+
+def oidc_trust(account: str, audience: str = CONTAINERS_AUDIENCE) -> dict[str, Any]:
+    """The trust Defender's connector roles have (stacks/aws_connector/policies.py)."""
+    issuer = f"sts.windows.net/{MICROSOFT_TENANT_ID}/"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": f"arn:aws:iam::{account}:oidc-provider/{issuer}"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {f"{issuer}:aud": audience},
+                    "StringLike": {"sts:RoleSessionName": "MicrosoftDefenderForClouds_*"},
+                },
+            }
+        ],
+    }
+
+
+def service_trust(service: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        ],
+    }
+
+
+def seed_mdvm_onboarding(session: boto3.Session, role_name: str = IMAGE_ASSESSMENT_ROLE) -> str:
+    """What the connector with image assessment on creates: Defender's OIDC provider and the
+    image-assessment role trusting it (containers audience). Idempotent; returns the role ARN."""
+    account = account_of(session)
+    iam = session.client("iam")
+    _exists_ok(lambda: iam.create_open_id_connect_provider(
+        Url=f"https://sts.windows.net/{MICROSOFT_TENANT_ID}/",
+        ClientIDList=[CONTAINERS_AUDIENCE],
+        ThumbprintList=[OIDC_THUMBPRINT],
+    ))
+    _exists_ok(lambda: iam.create_role(
+        RoleName=role_name, AssumeRolePolicyDocument=json.dumps(oidc_trust(account))))
+    return f"arn:aws:iam::{account}:role/{role_name}"
+
+
+@dataclass
+class TrivyIam:
+    va_role: str
+    task_role: str
+    policy_arns: list[str]
+    instance_profile: str | None = None
+
+
+def seed_trivy_iam(
+    session: boto3.Session,
+    naming: str = "cloudformation",
+    *,
+    policies: bool = True,
+    inline_policy: bool = True,
+    instance_profile: bool = False,
+) -> TrivyIam:
+    """The retired scanner's two roles (VA role trusting Defender's OIDC provider for the
+    containers audience, task role trusting ECS tasks), with the customer-managed policies
+    attached, an inline policy and optionally an instance profile holding the task role."""
+    account = account_of(session)
+    iam = session.client("iam")
+    va_name, task_name = TRIVY_IAM_NAMES[naming]
+    iam.create_role(RoleName=va_name, AssumeRolePolicyDocument=json.dumps(oidc_trust(account)))
+    iam.create_role(RoleName=task_name,
+                    AssumeRolePolicyDocument=json.dumps(service_trust("ecs-tasks.amazonaws.com")))
+    arns: list[str] = []
+    if policies:
+        for role, policy in zip((va_name, task_name), TRIVY_POLICY_NAMES, strict=True):
+            document = {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "s3:*",
+                "Resource": "arn:aws:s3:::defender-for-containers*"}]}
+            arn = iam.create_policy(PolicyName=policy, PolicyDocument=json.dumps(document))[
+                "Policy"]["Arn"]
+            # A second version, as an updated onboarding leaves: DeletePolicy needs it gone.
+            iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document),
+                                      SetAsDefault=True)
+            iam.attach_role_policy(RoleName=role, PolicyArn=arn)
+            arns.append(arn)
+    if inline_policy:
+        iam.put_role_policy(RoleName=task_name, PolicyName="ecr-read", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}]}))
+    profile = None
+    if instance_profile:
+        profile = f"{task_name}-profile"
+        iam.create_instance_profile(InstanceProfileName=profile)
+        iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=task_name)
+    return TrivyIam(va_name, task_name, arns, profile)
 
 
 # Variants for safety tests: each puts into the Trivy VPC something the scanner never created,

@@ -19,7 +19,10 @@ from moto.moto_server.werkzeug_app import (
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
-from localaws import motofixes
+from localaws import fargate, motofixes
+
+# The server runs in this process: its task ENIs look like AWS's too.
+fargate.install()
 
 
 @contextmanager

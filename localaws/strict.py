@@ -30,10 +30,13 @@ from botocore.compat import HTTPHeaders
 from moto.core.utils import unix_time_millis
 from moto.ec2.models import ec2_backends
 from moto.ecs.models import ecs_backends
-from moto.iam.models import get_account_id_from
+from moto.iam.models import get_account_id_from, iam_backends
 from moto.s3.models import s3_backends
 
-from localaws import motofixes
+from localaws import fargate, motofixes
+
+# Task ENIs carry ECS's description and requester, as on AWS, whoever seeds them.
+fargate.install()
 
 _PARAMS = "strict_rules_api_params"
 # Parsing botocore's service models takes most of a second per session; tests share them.
@@ -86,6 +89,15 @@ class StrictRules:
             self._injections.setdefault(operation, []).append(
                 _Injection(code, message, times, status)
             )
+
+    def release_pending_enis(self) -> list[str]:
+        """ECS catches up: every stopped task's ENI still waiting is released now."""
+        released: list[str] = []
+        with self._lock:
+            for (account, region), pending in self.pending_eni_releases.items():
+                released += fargate.release_task_enis(account, region, list(pending))
+                pending.clear()
+        return released
 
     def refused(self, operation: str | None = None, code: str | None = None) -> list[Refusal]:
         return [
@@ -459,6 +471,24 @@ def _delete_objects(rules: StrictRules, call: _Call) -> tuple[str, str, str] | N
     return None
 
 
+# --- IAM -------------------------------------------------------------------------------------
+
+
+def _delete_policy(rules: StrictRules, call: _Call) -> tuple[str, str, str] | None:
+    """AWS refuses DeletePolicy while the policy is attached or has non-default versions; moto
+    deletes it anyway."""
+    arn = call.params["PolicyArn"]
+    policy = iam_backends[call.account]["aws"].managed_policies.get(arn)
+    if policy is None:
+        return None
+    if policy.attachment_count:
+        return ("DeleteConflict", "Cannot delete a policy attached to entities.", arn)
+    if any(not v.is_default for v in policy.versions):
+        return ("DeleteConflict", "This policy has more than one version. Before you delete a "
+                "policy, you must delete the policy's versions.", arn)
+    return None
+
+
 BEFORE: dict[tuple[str, str], Rule] = {
     ("ec2", "DeleteVpc"): _delete_vpc,
     ("ec2", "DeleteSubnet"): _delete_subnet,
@@ -471,6 +501,7 @@ BEFORE: dict[tuple[str, str], Rule] = {
     ("ecs", "DeleteService"): _delete_service,
     ("s3", "DeleteBucket"): _delete_bucket,
     ("s3", "DeleteObjects"): _delete_objects,
+    ("iam", "DeletePolicy"): _delete_policy,
 }
 AFTER: dict[tuple[str, str], AfterRule] = {
     ("ecs", "StopTask"): _after_stop_task,
@@ -478,7 +509,7 @@ AFTER: dict[tuple[str, str], AfterRule] = {
     ("ecs", "UpdateService"): _after_update_service,
     ("ecs", "ListClusters"): _after_list_clusters,
 }
-STATUS = {"BucketNotEmpty": 409, "ClusterNotFoundException": 400}
+STATUS = {"BucketNotEmpty": 409, "ClusterNotFoundException": 400, "DeleteConflict": 409}
 # Rewrite a call's parameters before it is serialised (AWS behaviour moto lacks).
 PARAMS: dict[tuple[str, str], Callable[[StrictRules, _Call, dict[str, Any]], None]] = {
     ("s3", "ListObjectVersions"): _list_object_versions,

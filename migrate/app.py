@@ -10,16 +10,19 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import boto3
 import click
 from rich.console import Console
 
 from migrate import document, render
+from migrate.apilog import log_api_calls
 from migrate.aws import Account, SessionFactory, SessionHook
 from migrate.errors import InputError
 from migrate.fingerprint import DEFAULT_REGIONS
 from migrate.kinds.base import Settings
 from migrate.model import Resource, ScanError, Targets
 from migrate.progress import Reporter
+from migrate.readiness import Readiness
 from migrate.targeting import parse_accounts, parse_regions, resolve_accounts, resolve_regions
 
 
@@ -37,7 +40,13 @@ class App:
     @cached_property
     def factory(self) -> SessionFactory:
         """One per run: its session and clients serve every account."""
-        return SessionFactory(self.profile, self.session_hook)
+        return SessionFactory(self.profile, self._hook)
+
+    def _hook(self, session: boto3.Session) -> None:
+        if self.session_hook is not None:
+            self.session_hook(session)
+        if self.verbose:
+            log_api_calls(session)
 
     @property
     def out(self) -> Console:
@@ -46,7 +55,9 @@ class App:
 
     @property
     def err(self) -> Console:
-        return Console(file=sys.stderr, stderr=True, soft_wrap=not sys.stderr.isatty())
+        # Not a terminal (CI logs): wide enough that tables keep their reason column.
+        return Console(file=sys.stderr, stderr=True, soft_wrap=not sys.stderr.isatty(),
+                       width=200 if not sys.stderr.isatty() else None)
 
     def reporter(self) -> Reporter:
         return Reporter(self.err, self.verbose)
@@ -63,6 +74,9 @@ class App:
                 organization: bool, role_name: str | None) -> tuple[Targets, list[Account]]:
         if role_name is not None and not (accounts or organization):
             raise InputError("--role-name goes with --accounts or --organization")
+        if organization and not role_name:
+            raise InputError("--organization needs --role-name ROLE: the role to assume in each "
+                             "member account (e.g. OrganizationAccountAccessRole)")
         account_ids = parse_accounts(accounts)
         region_list = parse_regions(regions)
         base = self.factory.base()
@@ -72,12 +86,14 @@ class App:
         return Targets(chosen, [a.id for a in found], role_name), found
 
     def emit(self, command: str, targets: Targets, resources: list[Resource],
-             errors: list[ScanError], applied: bool) -> dict[str, Any]:
-        doc = document.build(command, targets, resources, errors)
+             errors: list[ScanError], applied: bool,
+             readiness: dict[str, Readiness] | None = None) -> dict[str, Any]:
+        doc = document.build(command, targets, resources, errors, readiness)
         if self.output == "json":
             click.echo(json.dumps(doc, indent=2))
         else:
             render.tables(self.out, resources, errors, applied)
+            render.readiness(self.out, readiness or {})
             self.out.print(render.summary_line(resources, applied))
             summary = doc["summary"]
             if len(targets.accounts) > 1 or summary["accounts_failed"]:

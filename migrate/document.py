@@ -4,17 +4,34 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from importlib.resources import files as resources_files
 from pathlib import Path
 from typing import Any
 
+import botocore.session
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
 from migrate.errors import InputError
-from migrate.fingerprint import CLUSTER_NAME
-from migrate.model import FORMAT, VERSION, Action, Resource, ScanError, Status, Targets
+from migrate.fingerprint import CLUSTER_NAME, TRIVY_POLICIES, TRIVY_ROLES
+from migrate.model import (
+    FORMAT,
+    GLOBAL_REGION,
+    VERSION,
+    Action,
+    Resource,
+    ScanError,
+    Status,
+    Targets,
+)
+from migrate.readiness import Readiness
 
 
 def build(command: str, targets: Targets, resources: list[Resource],
-          errors: list[ScanError]) -> dict[str, Any]:
+          errors: list[ScanError], readiness: dict[str, Readiness] | None = None,
+          ) -> dict[str, Any]:
     summary: dict[str, int] = {"delete": 0, "keep": 0}
     summary.update(Counter(r.action.value for r in resources))
     summary.update(Counter(r.status.value for r in resources if r.status is not None))
@@ -27,6 +44,7 @@ def build(command: str, targets: Targets, resources: list[Resource],
         "targets": targets.to_json(),
         "summary": summary,
         "errors": [e.to_json() for e in errors],
+        "readiness": {a: r.to_json() for a, r in sorted((readiness or {}).items())},
         "resources": [r.to_json() for r in resources],
     }
 
@@ -44,12 +62,38 @@ def account_outcomes(accounts: list[str], resources: list[Resource],
             "accounts_skipped": len(skipped & set(accounts))}
 
 
+def schema() -> dict[str, Any]:
+    """The published JSON Schema of the document (migrate/schema/plan.schema.json)."""
+    text = resources_files("migrate").joinpath("schema", "plan.schema.json").read_text("utf-8")
+    return dict(json.loads(text))
+
+
+def problems(doc: object) -> Iterator[str]:
+    """Every way `doc` breaks the schema, most relevant first, as `$.json.path: problem`."""
+    validator = Draft202012Validator(schema())
+    errors = list(validator.iter_errors(doc))
+    if not errors:
+        return
+    first = best_match(errors)
+    yield from (_say(e) for e in [first, *[e for e in errors if e is not first]])
+
+
+def _say(error: ValidationError) -> str:
+    if error.validator == "required":
+        wanted: list[str] = list(error.validator_value)  # type: ignore[arg-type]
+        present = error.instance if isinstance(error.instance, dict) else {}
+        missing = [f for f in wanted if f not in present]
+        return f"{error.json_path}: missing required field {', '.join(missing)}"
+    return f"{error.json_path}: {error.message}"
+
+
 def write(path: Path, doc: dict[str, Any]) -> None:
     path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
 
 
-def load_plan(path: Path) -> tuple[Targets, list[Resource]]:
-    """Read a plan file back; anything that is not one is a one-line error naming the problem."""
+def load_plan(path: Path) -> tuple[Targets, list[Resource], dict[str, Readiness]]:
+    """Read a plan file back; anything that is not one is a one-line error naming the problem
+    and where it is (its JSON path)."""
     def bad(problem: str) -> InputError:
         return InputError(f"{path} is not a usable plan file: {problem}; "
                            "make one with `defender-migrate trivy plan --out FILE`")
@@ -65,17 +109,50 @@ def load_plan(path: Path) -> tuple[Targets, list[Resource]]:
     if doc.get("version") != VERSION:
         raise bad(f"version {doc.get('version')!r}, this tool reads version {VERSION}")
     if doc.get("command") != "plan":
-        raise bad(f"it records a {doc.get('command')!r}, not a plan")
-    try:
-        t = doc["targets"]
-        targets = Targets([str(r) for r in t["regions"]], [str(a) for a in t["accounts"]],
-                          t.get("role_name"))
-        resources = [Resource.from_json(r) for r in doc["resources"]]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise bad(f"missing or invalid field {exc}") from exc
-    for res in resources:
+        raise bad(f"$.command: it records {doc.get('command')!r}, not a plan")
+    first = next(problems(doc), None)
+    if first is not None:
+        raise bad(first)
+    t = doc["targets"]
+    targets = Targets(list(t["regions"]), list(t["accounts"]), t.get("role_name"))
+    resources = [Resource.from_json(r) for r in doc["resources"]]
+    known = known_regions()
+    for i, region in enumerate(targets.regions):
+        if region not in known:
+            raise bad(f"$.targets.regions[{i}]: unknown region {region!r}")
+    for i, res in enumerate(resources):
+        where = f"$.resources[{i}]"
+        if res.region != GLOBAL_REGION and res.region not in known:
+            raise bad(f"{where}.region: unknown region {res.region!r}")
         if res.account not in targets.accounts:
-            raise bad(f"resource {res.id} is in account {res.account}, not among its targets")
-        if res.action is Action.DELETE and res.kind == "ecs-cluster" and res.id != CLUSTER_NAME:
-            raise bad(f"it would delete ECS cluster {res.id}, which is not the Trivy cluster")
-    return targets, resources
+            raise bad(f"{where}.account: resource {res.id} is in account {res.account}, not "
+                      "among its targets")
+        if res.action is not Action.DELETE:
+            continue
+        if res.kind == "ecs-cluster" and res.id != CLUSTER_NAME:
+            raise bad(f"{where}.id: it would delete ECS cluster {res.id}, which is not the "
+                      "Trivy cluster")
+        if res.kind == "iam-role" and res.id not in TRIVY_ROLES:
+            raise bad(f"{where}.id: it would delete IAM role {res.id}, which is not one of the "
+                      "retired scanner's roles")
+        if res.kind == "iam-policy" and not _trivy_policy_arn(res):
+            raise bad(f"{where}.details.arn: it would delete IAM policy "
+                      f"{res.details.get('arn')!r}, which is not one of the retired scanner's "
+                      "policies")
+    readiness = {a: Readiness.from_json(r) for a, r in doc.get("readiness", {}).items()}
+    return targets, resources, readiness
+
+
+def _trivy_policy_arn(res: Resource) -> bool:
+    arn = str(res.details.get("arn", ""))
+    parts = arn.split(":")
+    return (res.id in TRIVY_POLICIES and len(parts) == 6 and parts[2] == "iam"
+            and parts[4] == res.account and parts[5].startswith("policy/")
+            and parts[5].rsplit("/", 1)[-1] == res.id)
+
+
+def known_regions() -> set[str]:
+    """Every region botocore knows, in every partition (no API call, no credentials)."""
+    session = botocore.session.Session()
+    return {region for partition in session.get_available_partitions()
+            for region in session.get_available_regions("ec2", partition_name=partition)}

@@ -37,4 +37,9 @@ class RefusedError(MigrateError):
 
 
 class Interrupted(MigrateError):
+    """Ctrl-C: the message says what had been done when it came."""
+
     exit_code = EXIT_INTERRUPTED
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.secho(f"Interrupted: {self.format_message()}", err=True, fg="yellow")

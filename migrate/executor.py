@@ -16,9 +16,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from migrate.audit import AuditLog
 from migrate.aws import Account, AccountUnreachable, describe_error
-from migrate.kinds import EPHEMERAL, KINDS, ecs, rank, s3, vpc
+from migrate.kinds import EPHEMERAL, KINDS, ecs, iam, rank, s3, vpc
 from migrate.kinds.base import Ctx, Settings, StopRequested
-from migrate.model import Action, Resource, Status
+from migrate.model import GLOBAL_REGION, Action, Resource, Status
 from migrate.progress import Reporter
 from migrate.runner import default_workers, run_all
 
@@ -32,12 +32,19 @@ class Unit:
     approved: list[Resource]
     bucket: bool = False
     extra: list[Resource] = field(default_factory=list)  # fresh finds reported beside the plan
+    where: str = ""  # the region API calls go to; IAM units are `global` but need one
+
+    @property
+    def label(self) -> str:
+        return f"{self.account.id}/{self.region}"
 
 
 def _fresh(ctx: Ctx, unit: Unit) -> list[Resource]:
     if unit.bucket:
         found = s3.classify(ctx, unit.approved[0].id, [unit.region])
         return [] if found is None else [found]
+    if unit.region == GLOBAL_REGION:
+        return iam.discover(ctx)
     findings = ecs.discover(ctx)
     return [r for r in (*findings.resources, *vpc.discover(ctx, findings.task_enis))
             if KINDS.get(r.kind) is not None]
@@ -61,6 +68,7 @@ def reconcile(ctx: Ctx, unit: Unit, fresh: list[Resource]) -> list[Resource]:
             res.status = Status.SKIPPED
             res.error = f"no longer matches: {now.reason}"
         else:
+            res.details.update(now.details)  # what AWS says now, not what the file says
             todo.append(res)
     for now in fresh:
         if now.action is not Action.DELETE or now.key in approved_keys:
@@ -78,7 +86,7 @@ def reconcile(ctx: Ctx, unit: Unit, fresh: list[Resource]) -> list[Resource]:
 
 def _run_unit(unit: Unit, settings: Settings, audit: AuditLog, stop: threading.Event,
               reporter: Reporter) -> None:
-    ctx = Ctx(unit.account, unit.region, settings, audit, stop, reporter.say)
+    ctx = Ctx(unit.account, unit.where or unit.region, settings, audit, stop, reporter.say)
     with unit.account.active():
         _run_unit_as_account(ctx, unit, reporter)
 
@@ -98,20 +106,21 @@ def _run_unit_as_account(ctx: Ctx, unit: Unit, reporter: Reporter) -> None:
         return
     for res in unit.approved + unit.extra:
         if res.status is not None:
-            reporter.step(f"{res.status.value} {res.kind} {res.id}")
+            reporter.step(f"{unit.label}: {res.status.value} {res.kind} {res.id}")
     for i, res in enumerate(todo):
         try:
             res.status = KINDS[res.kind].delete(ctx, res)
-        except StopRequested:
-            _mark(todo[i:], INTERRUPTED)
+        except StopRequested as exc:
+            _mark([res], str(exc) or INTERRUPTED)
+            _mark(todo[i + 1:], INTERRUPTED)
             return
         except (ClientError, BotoCoreError, RuntimeError) as exc:
             res.status = Status.FAILED
             res.error = describe_error(exc)
-            reporter.step(f"FAILED {res.kind} {res.id}: {res.error}")
+            reporter.step(f"{unit.label}: FAILED {res.kind} {res.id}: {res.error}")
             _mark(todo[i + 1:], f"not attempted: {res.kind} {res.id} failed before it")
             return
-        reporter.step(f"{res.status.value} {res.kind} {res.id}")
+        reporter.step(f"{unit.label}: {res.status.value} {res.kind} {res.id}")
 
 
 def _mark(resources: list[Resource], why: str, status: Status = Status.SKIPPED) -> None:
@@ -121,7 +130,8 @@ def _mark(resources: list[Resource], why: str, status: Status = Status.SKIPPED) 
             res.error = why
 
 
-def units_for(approved: list[Resource], accounts: dict[str, Account]) -> list[Unit]:
+def units_for(approved: list[Resource], accounts: dict[str, Account],
+              home_region: str = "us-east-1") -> list[Unit]:
     chains: dict[tuple[str, str], list[Resource]] = defaultdict(list)
     units: list[Unit] = []
     for res in approved:
@@ -129,26 +139,59 @@ def units_for(approved: list[Resource], accounts: dict[str, Account]) -> list[Un
             units.append(Unit(accounts[res.account], res.region, [res], bucket=True))
         else:
             chains[(res.account, res.region)].append(res)
-    units += [Unit(accounts[a], r, chain) for (a, r), chain in sorted(chains.items())]
+    units += [Unit(accounts[a], r, chain, where=home_region if r == GLOBAL_REGION else r)
+              for (a, r), chain in sorted(chains.items())]
     return units
+
+
+def _unfinished(units: list[Unit], account: str) -> list[Resource]:
+    return [r for u in units if u.account.id == account for r in u.approved
+            if r.status not in (Status.DELETED, Status.ALREADY_GONE)]
 
 
 def execute(approved: list[Resource], accounts: dict[str, Account], workers: int | None,
             settings: Settings, audit: AuditLog, stop: threading.Event,
-            reporter: Reporter) -> list[Resource]:
-    """Delete the approved resources; returns them (and fresh finds) with a status each."""
-    units = units_for([r for r in approved if r.action is Action.DELETE], accounts)
+            reporter: Reporter, home_region: str = "us-east-1") -> list[Resource]:
+    """Delete the approved resources; returns them (and fresh finds) with a status each.
+
+    Buckets and each region's ECS/VPC chain run first, concurrently; an account's IAM roles and
+    policies only after all of them, and only when they all went (a Trivy task still running
+    somewhere could be using the task role).
+    """
+    units = units_for([r for r in approved if r.action is Action.DELETE], accounts, home_region)
+    regional = [u for u in units if u.region != GLOBAL_REGION]
+    global_units = [u for u in units if u.region == GLOBAL_REGION]
     reporter.start("deleting", sum(len(u.approved) for u in units))
     try:
-        outcomes = run_all(units, lambda u: _run_unit(u, settings, audit, stop, reporter),
-                           workers or default_workers(len(units)), stop)
+        outcomes = run_all(regional, lambda u: _run_unit(u, settings, audit, stop, reporter),
+                           workers or default_workers(len(regional)), stop)
+        _fail_unexpected(outcomes)
+        ready: list[Unit] = []
+        for unit in global_units:
+            left = _unfinished(regional, unit.account.id)
+            if left:
+                _mark(unit.approved, f"not attempted: {len(left)} other Trivy resource(s) in "
+                      f"account {unit.account.id} were not deleted (e.g. {left[0].kind} "
+                      f"{left[0].id} in {left[0].region}); run apply again once they are")
+            else:
+                ready.append(unit)
+        if not stop.is_set():
+            _fail_unexpected(run_all(
+                ready, lambda u: _run_unit(u, settings, audit, stop, reporter),
+                workers or default_workers(len(ready)), stop))
+        else:
+            for unit in ready:
+                _mark(unit.approved, INTERRUPTED)
     except KeyboardInterrupt:
         for unit in units:
             _mark(unit.approved, INTERRUPTED)
         raise
     finally:
         reporter.finish()
+    return [res for unit in units for res in (*unit.approved, *unit.extra)]
+
+
+def _fail_unexpected(outcomes: list[tuple[Unit, BaseException | None]]) -> None:
     for unit, outcome in outcomes:
         if isinstance(outcome, BaseException):
             _mark(unit.approved, f"unexpected error: {outcome!r}", Status.FAILED)
-    return [res for unit in units for res in (*unit.approved, *unit.extra)]

@@ -32,3 +32,38 @@ def has_trivy_tag(tags: Iterable[Mapping[str, str]] | None) -> bool:
 
 def bucket_matches(name: str) -> bool:
     return BUCKET_PATTERN.match(name) is not None
+
+
+# --- Defender for Cloud's AWS OIDC trust (docs/reference.md §3) ------------------------------
+# Microsoft's tenant hosts the OIDC issuer every Defender role trusts; the containers audience is
+# the one of the retired scanner's role and of the MDVM image-assessment role.
+MICROSOFT_TENANT_ID = "33e01921-4d64-4f8c-a055-5bdaffd5e33d"
+OIDC_ISSUER = f"sts.windows.net/{MICROSOFT_TENANT_ID}/"
+CONTAINERS_AUDIENCE = "api://6610e979-c931-41ec-adc7-b9920c9d52f1"
+ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
+
+# The MDVM image-assessment role that replaces the Trivy scanner (docs/reference.md §3: the
+# connector's `mdc_containers_image_assessment.cloud_role_arn`); its name is configurable.
+IMAGE_ASSESSMENT_ROLE = "MDCContainersImageAssessmentRole"
+
+# The retired scanner's IAM roles, named by Microsoft (docs/reference.md §4): its offboarding page
+# calls the CloudFormation pair "safe to remove"; its Terraform module named the same two roles
+# differently. Value: which trust makes the role the scanner's.
+TRIVY_VA_ROLE_TRUST = "oidc-containers"
+TRIVY_TASK_ROLE_TRUST = "ecs-tasks"
+TRIVY_ROLES: dict[str, str] = {
+    "DefenderForContainersVaRole": TRIVY_VA_ROLE_TRUST,
+    "azuredefender-containers-va": TRIVY_VA_ROLE_TRUST,
+    "DefenderForContainersVaTaskRole": TRIVY_TASK_ROLE_TRUST,
+    "azuredefender-containers-va-task": TRIVY_TASK_ROLE_TRUST,
+}
+# Customer-managed policies the Terraform module attached to those roles (docs/reference.md §4).
+TRIVY_POLICIES = (
+    "MicrosoftDefenderForCloud_Containers_Vulnerability_Assessment",
+    "MicrosoftDefenderForCloud_Containers_Vulnerability_Assessment_Task",
+)
+
+# An ECS task's ENI: ECS writes the task attachment's ARN as its description (docs/reference.md
+# §5: ENIs left by ECS/Fargate tasks), and the interface is managed by the requester (ECS).
+ECS_ATTACHMENT_DESCRIPTION = re.compile(
+    r"^arn:aws[a-z-]*:ecs:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):attachment/[0-9a-f-]+$")

@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from migrate.errors import InputError
+from migrate.fingerprint import IMAGE_ASSESSMENT_ROLE
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def writable_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """Fail before any AWS call when a file we will write cannot be written (exit 3)."""
+    if value is None:
+        return None
+    parent = value.parent if str(value.parent) else Path()
+    problem = None
+    if value.is_dir():
+        problem = "it is a directory"
+    elif not parent.is_dir():
+        problem = f"directory {parent} does not exist"
+    elif value.exists() and not os.access(value, os.W_OK):
+        problem = "it is not writable"
+    elif not value.exists() and not os.access(parent, os.W_OK | os.X_OK):
+        problem = f"directory {parent} is not writable"
+    if problem is not None:
+        raise InputError(f"{param.opts[0]} {value}: {problem}; choose a path you can write")
+    return value
+
 
 regions = click.option(
     "--regions", metavar="R1,R2",
@@ -39,7 +63,7 @@ def targeting(func: F) -> F:
 
 
 out_file = click.option(
-    "--out", "out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    "--out", "out", type=click.Path(path_type=Path), callback=writable_file,
     help="Also write the plan as JSON to this file, for `trivy apply PLAN_FILE`.")
 detailed_exitcode = click.option(
     "--detailed-exitcode", is_flag=True,
@@ -47,10 +71,19 @@ detailed_exitcode = click.option(
 yes = click.option("--yes", "-y", is_flag=True,
                    help="Delete without asking to type the account ID(s).")
 audit_log = click.option(
-    "--audit-log", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    "--audit-log", type=click.Path(path_type=Path), callback=writable_file,
     default=Path("defender-migrate-audit.jsonl"), show_default=True,
     help="JSON-lines file every mutating call is appended to.")
 eni_timeout = click.option(
     "--eni-timeout", type=click.FloatRange(0), default=None, show_default="600",
     metavar="SECONDS", help="How long to wait for ECS to release a stopped task's network "
                             "interface before giving up.")
+skip_readiness_check = click.option(
+    "--skip-readiness-check", is_flag=True,
+    help="Delete even in accounts where MDVM image assessment is not onboarded (their registries "
+         "are then left without vulnerability assessment).")
+image_assessment_role = click.option(
+    "--image-assessment-role", metavar="ROLE", default=IMAGE_ASSESSMENT_ROLE, show_default=True,
+    help="The MDVM image-assessment role whose presence (trusting Defender's OIDC provider) shows "
+         "an account is ready for the clean-up.")
+

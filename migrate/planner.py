@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from botocore.exceptions import BotoCoreError, ClientError
 
 from migrate.aws import Account, AccountUnreachable, describe_error
-from migrate.kinds import ecs, lookalikes, rank, s3, vpc
+from migrate.kinds import ecs, iam, lookalikes, rank, s3, vpc
 from migrate.kinds.base import Ctx, Settings
 from migrate.model import ALL_REGIONS, GLOBAL_REGION, Action, Resource, ScanError
 from migrate.progress import Reporter
+from migrate.readiness import Readiness
+from migrate.readiness import check as check_readiness
 from migrate.runner import default_workers, run_all
 
 READ_HINT = ("the credentials need read access to S3, ECS, EC2, ELB, IAM, CloudWatch Logs and "
@@ -23,6 +25,7 @@ READ_HINT = ("the credentials need read access to S3, ECS, EC2, ELB, IAM, CloudW
 class PlanResult:
     resources: list[Resource] = field(default_factory=list)
     errors: list[ScanError] = field(default_factory=list)
+    readiness: dict[str, Readiness] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def scan_region(ctx: Ctx) -> list[Resource]:
 
 
 def scan_account(ctx: Ctx, regions: list[str]) -> list[Resource]:
-    return [*s3.discover(ctx, regions), *lookalikes.discover_global(ctx)]
+    return [*s3.discover(ctx, regions), *iam.discover(ctx), *lookalikes.discover_global(ctx)]
 
 
 def order(resources: list[Resource]) -> list[Resource]:
@@ -76,21 +79,26 @@ def make_plan(accounts: list[Account], regions: list[str], workers: int | None,
     units = [Unit(a, GLOBAL_REGION) for a in accounts]
     units += [Unit(a, r) for a in accounts for r in regions]
 
+    conf = settings or Settings()
+    result = PlanResult()
+
     def work(unit: Unit) -> list[Resource]:
         where = regions[0] if unit.region == GLOBAL_REGION else unit.region
-        ctx = Ctx(unit.account, where, settings or Settings(), stop=stop, say=reporter.say)
+        ctx = Ctx(unit.account, where, conf, stop=stop, say=reporter.say)
         scan: Callable[[], list[Resource]] = (
             (lambda: scan_account(ctx, regions)) if unit.region == GLOBAL_REGION
             else (lambda: scan_region(ctx)))
         try:
             with unit.account.active():
                 unit.account.reach()
+                if unit.region == GLOBAL_REGION:
+                    result.readiness[unit.account.id] = check_readiness(
+                        ctx, conf.image_assessment_role)
                 return scan()
         finally:
             reporter.step(f"scanned {unit.label}")
 
     reporter.start("scanning", len(units))
-    result = PlanResult()
     unreachable: set[str] = set()
     for unit, outcome in run_all(units, work, workers or default_workers(len(units)), stop):
         if isinstance(outcome, AccountUnreachable):
@@ -104,5 +112,6 @@ def make_plan(accounts: list[Account], regions: list[str], workers: int | None,
         else:
             result.resources += outcome
     reporter.finish()
+    iam.settle(result.resources)
     result.resources = order(result.resources)
     return result

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from migrate.model import Action, Resource, ScanError, Status
+from migrate.readiness import FIX, Readiness
 
 STATUS_STYLE = {
     Status.DELETED: "green", Status.ALREADY_GONE: "green", Status.FAILED: "bold red",
@@ -24,16 +25,19 @@ def tables(console: Console, resources: list[Resource], errors: list[ScanError],
         rows = sorted(group, key=lambda r: (r.order is None, r.order or 0))
         table = Table(title=f"account {account} · {region}", title_justify="left",
                       show_lines=False, expand=False)
-        table.add_column("#", justify="right")
-        table.add_column("kind")
-        table.add_column("id", overflow="fold")
-        table.add_column("action")
+        # IDs and kinds are copied into other commands: they never wrap. The reason column takes
+        # what width is left and folds.
+        table.add_column("#", justify="right", no_wrap=True)
+        table.add_column("kind", no_wrap=True)
+        table.add_column("id", no_wrap=True, overflow="ignore")
+        table.add_column("action", no_wrap=True)
         if applied:
-            table.add_column("status")
-        table.add_column("reason" if not applied else "reason / error", overflow="fold")
+            table.add_column("status", no_wrap=True)
+        table.add_column("reason" if not applied else "reason / error", overflow="fold",
+                         ratio=1, min_width=20)
         for res in rows:
             action = "[red]delete[/]" if res.action is Action.DELETE else "keep"
-            cells = [str(res.order or ""), res.kind, res.id, action]
+            cells = [str(res.order or ""), res.kind, short_id(res.id), action]
             if applied:
                 style = STATUS_STYLE.get(res.status, "") if res.status else ""
                 cells.append(f"[{style}]{res.status.value}[/]" if res.status and style else "")
@@ -42,6 +46,23 @@ def tables(console: Console, resources: list[Resource], errors: list[ScanError],
         console.print(table)
     for err in errors:
         console.print(f"[red]error[/] {err.account}/{err.region}: {err.error}", highlight=False)
+
+
+def short_id(id_: str) -> str:
+    """An ECS ARN's last part (its task, service or instance ID) is unique in the table; the
+    JSON document keeps the whole ARN."""
+    return id_.rsplit("/", 1)[-1] if id_.startswith("arn:") else id_
+
+
+def readiness(console: Console, found: dict[str, Readiness]) -> None:
+    for account, state in sorted(found.items()):
+        if state.ready:
+            console.print(f"account {account}: ready for the clean-up: {state.reason}",
+                          highlight=False, soft_wrap=True)
+        else:
+            console.print(f"[yellow]account {account}: NOT ready for the clean-up[/]: "
+                          f"{state.reason}; apply refuses this account: {FIX}", highlight=False,
+                          soft_wrap=True)
 
 
 def summary_line(resources: list[Resource], applied: bool) -> str:

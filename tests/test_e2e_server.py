@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import urllib.request
@@ -212,3 +213,37 @@ def test_expected_errors_are_one_line_without_a_traceback(server: Server) -> Non
     assert unknown_profile.returncode != 0
     assert "Traceback" not in unknown_profile.stderr
     assert "no-such-profile" in unknown_profile.stderr
+
+
+def test_bad_input_exit_codes_before_any_scan(server: Server) -> None:
+    done = server.run("trivy", "plan", "--out", "/no/such/dir/p.json")
+    assert done.returncode == 3
+    assert done.stderr.strip().splitlines() == [
+        "error: --out /no/such/dir/p.json: directory /no/such/dir does not exist; choose a "
+        "path you can write"]
+    done = server.run("trivy", "plan", "--organization")
+    assert done.returncode == 3
+    assert "--organization needs --role-name" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_ctrl_c_at_the_prompt_exits_130_and_deletes_nothing(server: Server) -> None:
+    ids = seed_trivy_leftovers(server.session, "us-east-1", objects=1)
+    proc = subprocess.Popen(
+        [str(COMMAND), "trivy", "apply", "--regions", "us-east-1"],
+        env=server.env, cwd=server.workdir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    seen = ""
+    while "Type the account ID" not in seen:  # the prompt is on stderr, without a newline
+        chunk = proc.stderr.read(1)
+        assert chunk, seen
+        seen += chunk
+    proc.send_signal(signal.SIGINT)
+    _, rest = proc.communicate(timeout=60)
+    assert proc.returncode == 130, seen + rest
+    assert "Interrupted: Ctrl-C at the confirmation prompt: nothing was deleted" in (
+        rest)
+    assert "Traceback" not in rest
+    ec2 = server.session.client("ec2")
+    assert ids.vpc_id in {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}

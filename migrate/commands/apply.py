@@ -10,11 +10,22 @@ import click
 from migrate import options, render
 from migrate.app import App, pass_app
 from migrate.audit import AuditLog
+from migrate.aws import Account
 from migrate.document import load_plan
-from migrate.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, InputError, RefusedError
+from migrate.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    InputError,
+    Interrupted,
+    RefusedError,
+)
 from migrate.executor import execute
-from migrate.model import Action, Resource, Status
+from migrate.kinds.base import Ctx, Settings
+from migrate.model import Action, Resource, ScanError, Status, Targets
 from migrate.planner import make_plan, order
+from migrate.readiness import FIX, Readiness
+from migrate.readiness import check as check_readiness
 from migrate.targeting import accounts_for_plan
 
 
@@ -22,15 +33,42 @@ def _confirm(deletes: list[Resource]) -> None:
     wanted = sorted({r.account for r in deletes})
     try:
         typed = click.prompt(
-            f"{len(deletes)} resources will be deleted. Type the account ID(s) to confirm "
-            f"({len(wanted)}, comma-separated)", err=True, default="", show_default=False)
+            f"{len(deletes)} resources will be deleted in account(s) {', '.join(wanted)}. Type "
+            "the account ID(s) to confirm (comma-separated)", err=True, default="",
+            show_default=False)
     except click.exceptions.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            raise Interrupted("Ctrl-C at the confirmation prompt: nothing was "
+                              "deleted") from exc
         raise RefusedError("no confirmation given: nothing deleted; type the account ID(s) "
                            "at the prompt, or pass --yes") from exc
     given = sorted({a.strip() for a in typed.split(",") if a.strip()})
     if given != wanted:
         raise RefusedError(f"confirmation {','.join(given) or '(empty)'} does not match the "
                            f"account(s) {','.join(wanted)}: nothing deleted")
+
+
+def _check_readiness(reached: dict[str, Account], region: str,
+                     settings: Settings) -> dict[str, Readiness]:
+    """Checked again at apply time: a plan file's readiness may be out of date."""
+    found = {}
+    for account_id, account in sorted(reached.items()):
+        ctx = Ctx(account, region, settings)
+        with account.active():
+            found[account_id] = check_readiness(ctx, settings.image_assessment_role)
+    return found
+
+
+def _refuse_unready(deletes: list[Resource], readiness: dict[str, Readiness]) -> list[Resource]:
+    """Mark the deletes of accounts that are not ready as skipped; returns them."""
+    refused = []
+    for res in deletes:
+        state = readiness.get(res.account)
+        if state is not None and not state.ready:
+            res.status = Status.SKIPPED
+            res.error = f"refused: account not ready for the clean-up: {state.reason}; {FIX}"
+            refused.append(res)
+    return refused
 
 
 @click.command()
@@ -40,19 +78,24 @@ def _confirm(deletes: list[Resource]) -> None:
 @options.yes
 @options.audit_log
 @options.eni_timeout
+@options.skip_readiness_check
+@options.image_assessment_role
 @options.concurrency
 @pass_app
 def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bool,
           accounts: str | None, organization: bool, role_name: str | None, yes: bool,
-          audit_log: Path, eni_timeout: float | None, concurrency: int | None) -> int:
+          audit_log: Path, eni_timeout: float | None, skip_readiness_check: bool,
+          image_assessment_role: str, concurrency: int | None) -> int:
     """Delete the Trivy leftovers: those of PLAN_FILE, or of a fresh plan for the targeting.
 
     Shows the plan, asks you to type the account ID(s) (unless --yes), then deletes in
     dependency order. Each resource is re-checked just before deletion: one that has gone is
     `already-gone`, one that no longer matches the Trivy fingerprint is `skipped`. With
     PLAN_FILE only what it lists is deleted, and apply refuses when the credentials are not
-    for the plan's account(s). Every mutating call is appended to --audit-log. Running apply
-    again after an interruption or a failure finishes the job.
+    for the plan's account(s). Accounts where MDVM image assessment is not onboarded are
+    refused (their registries would be left unscanned) unless --skip-readiness-check. Every
+    mutating call is appended to --audit-log. Running apply again after an interruption or a
+    failure finishes the job.
 
     \b
     Examples:
@@ -63,70 +106,94 @@ def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bo
     if plan_file is not None and targeting_given:
         raise InputError("give a PLAN_FILE or targeting options (--regions, --accounts, ...), "
                          "not both: a plan file already says where to work")
-    settings = app.settings if eni_timeout is None else dataclasses.replace(
-        app.settings, eni_timeout=eni_timeout)
-    if plan_file is not None:
-        targets, resources = load_plan(plan_file)
-        region = targets.regions[0] if targets.regions else "us-east-1"
-        reached, errors = accounts_for_plan(app.factory, region, targets.accounts,
-                                            targets.role_name)
-    else:
-        targets, found = app.resolve(regions, all_regions, accounts, organization, role_name)
-        with app.reporter() as reporter:
-            result = make_plan(found, targets.regions, concurrency, reporter, app.stop, settings)
-        resources, errors = result.resources, result.errors
-        reached = {a.id: a for a in found}
+    settings = dataclasses.replace(app.settings, image_assessment_role=image_assessment_role)
+    if eni_timeout is not None:
+        settings = dataclasses.replace(settings, eni_timeout=eni_timeout)
+    try:
+        targets, resources, errors, reached, readiness = _prepare(
+            app, plan_file, settings, concurrency, regions, all_regions, accounts, organization,
+            role_name)
+    except KeyboardInterrupt as exc:
+        raise Interrupted("Ctrl-C while planning: nothing was deleted") from exc
 
     shown_on = app.err if app.output == "json" else app.out
     render.tables(shown_on, resources, errors, applied=False)
+    render.readiness(shown_on, readiness)
     shown_on.print(render.summary_line(resources, applied=False))
-    # An account whose scan failed has an incomplete plan: nothing is deleted there, and the
-    # other accounts go on.
+    # An account that could not be reached or scanned has an incomplete plan: nothing is
+    # deleted there, and the other accounts go on.
     failed = {e.account for e in errors}
     if failed:
         click.echo(f"{len(failed)} account(s) could not be reached or scanned (see above): "
                    "nothing deleted there; fix the error and run apply again for them", err=True)
     deletes = [r for r in resources if r.action is Action.DELETE and r.account not in failed]
+    refused = [] if skip_readiness_check else _refuse_unready(deletes, readiness)
+    deletes = [r for r in deletes if r not in refused]
+    for account in sorted({r.account for r in refused}):
+        click.secho(f"error: account {account} is not ready for the clean-up: "
+                    f"{readiness[account].reason}; nothing deleted there; {FIX}", err=True,
+                    fg="red")
+    keeps = [r for r in resources if r.action is Action.KEEP or r.account in failed]
+    for res in keeps:
+        if res.action is Action.DELETE:
+            res.status = Status.SKIPPED
+            res.error = f"not attempted: account {res.account} could not be reached or scanned"
     if not deletes:
-        if failed:
-            app.emit("apply", targets, resources, errors, applied=True)
+        app.emit("apply", targets, order([*refused, *keeps]), errors, applied=True,
+                 readiness=readiness)
+        if failed and not refused:
             raise RefusedError(f"{len(failed)} account(s) could not be reached or scanned: "
                                "nothing deleted; fix the error or narrow --regions/--accounts")
-        click.echo("Nothing to delete.", err=True)
-        app.emit("apply", targets, resources, errors, applied=True)
-        return EXIT_OK
+        if not refused:
+            click.echo("Nothing to delete.", err=True)
+        return EXIT_FAILED if refused or failed else EXIT_OK
     if not yes:
         _confirm(deletes)
 
     audit = AuditLog(audit_log)
     click.echo(f"audit log: {audit.path}", err=True)
     interrupted = False
-    keeps = [r for r in resources if r.action is Action.KEEP or r.account in failed]
-    for res in keeps:
-        if res.action is Action.DELETE:
-            res.status = Status.SKIPPED
-            res.error = f"not attempted: account {res.account} could not be reached or scanned"
     try:
         with app.reporter() as reporter:
-            done = execute(deletes, reached, concurrency, settings, audit, app.stop, reporter)
+            done = execute(deletes, reached, concurrency, settings, audit, app.stop, reporter,
+                           targets.regions[0])
     except KeyboardInterrupt:
         interrupted, done = True, deletes
     finally:
         audit.close()
     interrupted = interrupted or app.stop.is_set()
-    results = order([*done, *keeps])
-    app.emit("apply", targets, results, errors, applied=True)
+    results = order([*done, *refused, *keeps])
+    app.emit("apply", targets, results, errors, applied=True, readiness=readiness)
     if interrupted:
         finished = sum(r.status in (Status.DELETED, Status.ALREADY_GONE) for r in done)
         click.echo(f"Interrupted: {finished} of {len(deletes)} deleted before stopping; every "
                    f"call is in {audit.path}. Run apply again to finish.", err=True)
         return EXIT_INTERRUPTED
     bad = [r for r in results if r.status is Status.FAILED
-           or (r.status is Status.SKIPPED and r.action is Action.DELETE)]
+           or (r.status is Status.SKIPPED and r.action is Action.DELETE and r not in refused)]
     for res in bad:
         click.secho(f"error: {res.status.value if res.status else ''} {res.kind} {res.id} in "
                     f"{res.account}/{res.region}: {res.error}", err=True, fg="red")
     if bad:
         click.echo(f"{len(bad)} resource(s) not deleted; fix the cause and run apply again.",
                    err=True)
-    return EXIT_FAILED if bad or failed else EXIT_OK
+    return EXIT_FAILED if bad or refused or failed else EXIT_OK
+
+
+def _prepare(app: App, plan_file: Path | None, settings: Settings, concurrency: int | None,
+             regions: str | None, all_regions: bool, accounts: str | None, organization: bool,
+             role_name: str | None) -> tuple[Targets, list[Resource], list[ScanError],
+                                            dict[str, Account], dict[str, Readiness]]:
+    if plan_file is not None:
+        targets, resources, _ = load_plan(plan_file)
+        region = targets.regions[0]
+        reached, errors = accounts_for_plan(app.factory, region, targets.accounts,
+                                            targets.role_name)
+        unreachable = {e.account for e in errors}
+        ready = {a: acc for a, acc in reached.items() if a not in unreachable}
+        return targets, resources, errors, reached, _check_readiness(ready, region, settings)
+    targets, found = app.resolve(regions, all_regions, accounts, organization, role_name)
+    with app.reporter() as reporter:
+        result = make_plan(found, targets.regions, concurrency, reporter, app.stop, settings)
+    return (targets, result.resources, result.errors, {a.id: a for a in found},
+            result.readiness)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
 
 from migrate import document, options
 from migrate.app import App, pass_app
-from migrate.errors import EXIT_CHANGES, EXIT_FAILED, EXIT_OK
+from migrate.errors import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, Interrupted
 from migrate.model import Action
 from migrate.planner import make_plan
 
@@ -17,15 +18,17 @@ from migrate.planner import make_plan
 @options.targeting
 @options.out_file
 @options.detailed_exitcode
+@options.image_assessment_role
 @options.concurrency
 @pass_app
 def plan(app: App, regions: str | None, all_regions: bool, accounts: str | None,
          organization: bool, role_name: str | None, out: Path | None, detailed_exitcode: bool,
-         concurrency: int | None) -> int:
+         image_assessment_role: str, concurrency: int | None) -> int:
     """Show what would be deleted, in deletion order, and what is kept and why (read-only).
 
     Makes no change: only Describe/List/Get calls. Save the plan with --out, review it, then
-    delete exactly what it lists with `defender-migrate trivy apply PLAN_FILE`.
+    delete exactly what it lists with `defender-migrate trivy apply PLAN_FILE`. Also shows, per
+    account, whether MDVM image assessment is onboarded (apply refuses accounts that are not).
 
     \b
     Examples:
@@ -35,10 +38,17 @@ def plan(app: App, regions: str | None, all_regions: bool, accounts: str | None,
       defender-migrate trivy plan --accounts 111111111111,222222222222 --role-name Audit \\
           --detailed-exitcode   # exit 2 when leftovers exist (for CI)
     """
-    targets, found = app.resolve(regions, all_regions, accounts, organization, role_name)
-    with app.reporter() as reporter:
-        result = make_plan(found, targets.regions, concurrency, reporter, app.stop, app.settings)
-    doc = app.emit("plan", targets, result.resources, result.errors, applied=False)
+    settings = dataclasses.replace(app.settings, image_assessment_role=image_assessment_role)
+    try:
+        targets, found = app.resolve(regions, all_regions, accounts, organization, role_name)
+        with app.reporter() as reporter:
+            result = make_plan(found, targets.regions, concurrency, reporter, app.stop,
+                               settings)
+    except KeyboardInterrupt as exc:
+        raise Interrupted("Ctrl-C while scanning: plan is read-only, nothing was "
+                          "changed and no plan file was written") from exc
+    doc = app.emit("plan", targets, result.resources, result.errors, applied=False,
+                   readiness=result.readiness)
     if out is not None:
         document.write(out, doc)
         click.echo(f"plan written to {out}; delete what it lists with: "

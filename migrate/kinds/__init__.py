@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from migrate.kinds.base import Kind
 from migrate.kinds.ecs import EcsCluster, EcsContainerInstance, EcsService, EcsTask
+from migrate.kinds.iam import IamPolicy, IamRole
 from migrate.kinds.s3 import S3Bucket
 from migrate.kinds.vpc import (
     InternetGateway,
@@ -20,8 +21,16 @@ KINDS: dict[str, Kind] = {
     for kind in (
         S3Bucket(), EcsService(), EcsTask(), EcsContainerInstance(), EcsCluster(),
         NetworkInterface(), InternetGateway(), RouteTable(), SecurityGroup(), Subnet(), Vpc(),
+        IamRole(), IamPolicy(),
     )
 }
+# IAM is not regional: these kinds live in an account's `global` unit, deleted after every
+# region's ECS and VPC chain (a running Trivy task could still use the task role).
+GLOBAL_KINDS = {"iam-role", "iam-policy"}
+# Kinds that are only ever reported (never deleted): look-alikes whose names were never
+# documented (docs/reference.md §4).
+LOOKALIKE_KINDS = {"ecs-task-definition", "log-group", "cloudformation-stack",
+                   "cloudformation-stackset"}
 # Kinds whose instances come and go on their own (a service restarts tasks; a task gets an ENI):
 # one that appears after a plan was approved is deleted with its approved parent.
 EPHEMERAL = {"ecs-task", "network-interface"}

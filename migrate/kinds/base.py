@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from migrate.audit import AuditLog
 from migrate.aws import Account, describe_error, error_code
+from migrate.fingerprint import IMAGE_ASSESSMENT_ROLE
 from migrate.model import Resource, Status
 
 T = TypeVar("T")
@@ -36,6 +37,7 @@ class Settings:
     retry_attempts: int = 8
     retry_base_delay: float = 2.0
     retry_max_delay: float = 30.0
+    image_assessment_role: str = IMAGE_ASSESSMENT_ROLE
 
 
 def _quiet(_: str) -> None:

@@ -5,7 +5,7 @@ They are reported as `keep` with advice and never deleted by guess (docs/referen
 
 from __future__ import annotations
 
-from migrate.fingerprint import LOOKALIKE_PATTERN
+from migrate.fingerprint import LOOKALIKE_PATTERN, TRIVY_ROLES
 from migrate.kinds.base import Ctx, paginate
 from migrate.model import GLOBAL_REGION, Action, Resource
 
@@ -35,9 +35,15 @@ def discover_regional(ctx: Ctx) -> list[Resource]:
     out: list[Resource] = []
     families = paginate(ctx.client("ecs"), "list_task_definition_families", "families",
                         status="ACTIVE")
-    out += [_keep(ctx, "ecs-task-definition", f, "if it ran the Trivy scanner, deregister its "
-                  "revisions with `aws ecs deregister-task-definition`")
-            for f in sorted(families) if LOOKALIKE_PATTERN.search(f)]
+    for family in sorted(f for f in families if LOOKALIKE_PATTERN.search(f)):
+        res = _keep(ctx, "ecs-task-definition", family, "if it ran the Trivy scanner, deregister "
+                    "its revisions with `aws ecs deregister-task-definition`")
+        # Roles it names stay in use while it stays (see kinds.iam.settle).
+        latest = ctx.client("ecs").describe_task_definition(taskDefinition=family)
+        definition = latest.get("taskDefinition", {})
+        res.details = {k: definition[key] for k, key in (("task_role_arn", "taskRoleArn"), (
+            "execution_role_arn", "executionRoleArn")) if definition.get(key)}
+        out.append(res)
     logs = ctx.client("logs")
     # CloudWatch Logs filters by case-sensitive substring (docs/reference.md §9): one small
     # answer per pattern instead of every log group of the account, 50 a page.
@@ -66,4 +72,5 @@ def discover_global(ctx: Ctx) -> list[Resource]:
     return [_keep(ctx, "iam-role", r["RoleName"], "if it was the Trivy task's role, detach its "
                   "policies and delete it; the MDVM connector uses other roles",
                   region=GLOBAL_REGION)
-            for r in roles if LOOKALIKE_PATTERN.search(r["RoleName"])]
+            for r in roles if LOOKALIKE_PATTERN.search(r["RoleName"])
+            and r["RoleName"] not in TRIVY_ROLES]  # kinds.iam judges those by their trust

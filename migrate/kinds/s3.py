@@ -78,10 +78,10 @@ class S3Bucket:
     def delete(self, ctx: Ctx, res: Resource) -> Status:
         if not self.exists(ctx, res):
             return Status.ALREADY_GONE
-        deleted = [0]
+        deleted = [0]  # across retries: BucketNotEmpty means someone wrote meanwhile
 
         def empty_then_delete() -> None:
-            deleted[0] += self._empty(ctx, res, deleted[0])
+            self._empty(ctx, res, deleted)
             ctx.mutate("s3", "DeleteBucket", res.id, region=res.region, Bucket=res.id)
 
         try:
@@ -91,6 +91,13 @@ class S3Bucket:
             if error_code(exc) in NO_BUCKET:
                 return Status.ALREADY_GONE
             raise
+        except StopRequested as exc:
+            res.details["objects_deleted"] = deleted[0]
+            if not deleted[0]:
+                raise
+            raise StopRequested(
+                f"interrupted (Ctrl-C) while emptying the bucket: {deleted[0]:,} objects "
+                "deleted, the rest and the bucket remain; run apply again to finish") from exc
         res.details["objects_deleted"] = deleted[0]
         return Status.DELETED
 
@@ -98,9 +105,9 @@ class S3Bucket:
         return answer_or(False, {"404", "NoSuchBucket", "NotFound"}, lambda: (
             ctx.client("s3", res.region).head_bucket(Bucket=res.id), True)[1])
 
-    def _empty(self, ctx: Ctx, res: Resource, done_before: int) -> int:
+    def _empty(self, ctx: Ctx, res: Resource, deleted: list[int]) -> None:
+        """Delete every version, delete marker and upload; counts into `deleted[0]`."""
         s3 = ctx.client("s3", res.region)
-        done = 0
         for batch in _batches(s3, res.id):
             if ctx.stop.is_set():
                 raise StopRequested
@@ -108,19 +115,19 @@ class S3Bucket:
                                 region=res.region, Bucket=res.id,
                                 Delete={"Objects": batch, "Quiet": True})
             errors = result.get("Errors", [])
+            deleted[0] += len(batch) - len(errors)
             if errors:
                 first = errors[0]
                 raise RuntimeError(
                     f"{len(errors)} of {len(batch)} objects could not be deleted from {res.id}, "
                     f"e.g. {first.get('Key')}: {first.get('Code')} {first.get('Message', '')}"
                     .rstrip())
-            done += len(batch)
-            ctx.say(f"emptying s3://{res.id}: {done_before + done:,} objects deleted")
+            ctx.say(f"{ctx.account.id}/{res.region}: emptying s3://{res.id}: "
+                    f"{deleted[0]:,} objects deleted")
         for upload in paginate(s3, "list_multipart_uploads", "Uploads", Bucket=res.id):
             ctx.mutate("s3", "AbortMultipartUpload", f"{res.id}/{upload['Key']}",
                        region=res.region, Bucket=res.id, Key=upload["Key"],
                        UploadId=upload["UploadId"])
-        return done
 
 
 def _batches(s3: Any, bucket: str) -> Iterator[list[dict[str, str]]]:

@@ -15,11 +15,20 @@ from typing import Any, ClassVar
 from botocore.exceptions import ClientError
 
 from migrate.aws import error_code
-from migrate.fingerprint import DEFAULT_ROUTE, NAME, SUBNET_CIDR, TAG_KEYS, VPC_CIDR, has_trivy_tag
+from migrate.fingerprint import (
+    DEFAULT_ROUTE,
+    ECS_ATTACHMENT_DESCRIPTION,
+    NAME,
+    SUBNET_CIDR,
+    TAG_KEYS,
+    VPC_CIDR,
+    has_trivy_tag,
+)
 from migrate.kinds.base import Ctx, StopRequested, answer_or, paginate
 from migrate.model import Action, Resource, Status
 
-ECS_ATTACHMENT_PREFIX = "arn:aws:ecs:"
+ENI_IN_USE = "ENI of a Trivy cluster task; waiting for ECS to release it"
+ENI_AVAILABLE = "ENI of a Trivy cluster task, released by ECS but not deleted"
 
 
 @dataclass
@@ -27,6 +36,7 @@ class VpcContents:
     """The scanner's own resources in one VPC, and everything that is not the scanner's."""
 
     enis: list[str] = field(default_factory=list)
+    eni_reasons: dict[str, str] = field(default_factory=dict)
     igws: list[str] = field(default_factory=list)
     route_tables: list[str] = field(default_factory=list)
     security_groups: list[str] = field(default_factory=list)
@@ -38,9 +48,23 @@ def _vpc_filter(vpc_id: str, name: str = "vpc-id") -> list[dict[str, Any]]:
     return [{"Name": name, "Values": [vpc_id]}]
 
 
-def _is_ecs_eni(eni: dict[str, Any]) -> bool:
-    desc = str(eni.get("Description", ""))
-    return desc.startswith(ECS_ATTACHMENT_PREFIX) and ":attachment/" in desc
+def is_trivy_task_eni(ctx: Ctx, eni: dict[str, Any], subnets: set[str],
+                      groups: set[str]) -> bool:
+    """A Trivy task's ENI, by evidence that outlives the cluster and its task records.
+
+    ECS created it (requester-managed, described by a task attachment ARN of this account and
+    region), in the Trivy subnet, with only Trivy security groups, and no EC2 instance holds it
+    (Fargate's attachment has no instance of the account's).
+    """
+    described = ECS_ATTACHMENT_DESCRIPTION.match(str(eni.get("Description", "")))
+    return (described is not None and described["account"] == ctx.account.id
+            and described["region"] == ctx.region
+            and eni.get("RequesterManaged") is True
+            and eni.get("InterfaceType", "interface") == "interface"
+            and eni.get("SubnetId") in subnets
+            and bool(eni.get("Groups"))
+            and all(g.get("GroupId") in groups for g in eni.get("Groups", []))
+            and not eni.get("Attachment", {}).get("InstanceId"))
 
 
 def _inspect(ctx: Ctx, vpc_id: str, task_enis: set[str], tagged_igws: set[str]) -> VpcContents:
@@ -74,7 +98,10 @@ def _inspect(ctx: Ctx, vpc_id: str, task_enis: set[str], tagged_igws: set[str]) 
         elif not main:
             found.route_tables.append(rtb)
 
+    trivy_groups: set[str] = set()
     for group in paginate(ec2, "describe_security_groups", "SecurityGroups", Filters=flt):
+        if has_trivy_tag(group.get("Tags")):
+            trivy_groups.add(group["GroupId"])
         if group.get("GroupName") == "default":
             continue  # deleted together with the VPC
         if has_trivy_tag(group.get("Tags")):
@@ -84,8 +111,10 @@ def _inspect(ctx: Ctx, vpc_id: str, task_enis: set[str], tagged_igws: set[str]) 
 
     for eni in paginate(ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=flt):
         eni_id = eni["NetworkInterfaceId"]
-        if eni_id in task_enis or (_is_ecs_eni(eni) and eni.get("Status") == "available"):
+        if eni_id in task_enis or is_trivy_task_eni(ctx, eni, set(found.subnets), trivy_groups):
             found.enis.append(eni_id)
+            found.eni_reasons[eni_id] = (ENI_IN_USE if eni.get("Status") == "in-use"
+                                         else ENI_AVAILABLE)
         else:
             found.foreign.append(f"network interface {eni_id} "
                                  f"({eni.get('Description') or eni.get('InterfaceType')})")
@@ -217,7 +246,8 @@ def discover(ctx: Ctx, task_enis: set[str]) -> list[Resource]:
             continue
         for kind, ids, why in children:
             out += [Resource(ctx.account.id, ctx.region, kind, i, Action.DELETE,
-                             f"{why} in VPC {vpc_id}", vpc_id) for i in ids]
+                             f"{contents.eni_reasons.get(i, why)} in VPC {vpc_id}", vpc_id)
+                    for i in ids]
         res.action = Action.DELETE
         res.reason = (f"tag {NAME}, CIDR {VPC_CIDR}, only Trivy resources inside "
                       "(its default security group and main route table go with it)")
@@ -254,10 +284,12 @@ class NetworkInterface:
             if time.monotonic() >= deadline:
                 raise RuntimeError(
                     f"{res.id} is still in use after {ctx.settings.eni_timeout:.0f}s; ECS "
-                    "releases a stopped task's ENI within minutes: run apply again later")
-            ctx.say(f"waiting for ECS to release {res.id}")
+                    "releases a stopped task's ENI within minutes: run apply again later (plan "
+                    "keeps listing the ENI and its VPC for deletion until then)")
+            ctx.say(f"{ctx.account.id}/{ctx.region}: waiting for ECS to release {res.id}")
             if ctx.stop.wait(ctx.settings.poll_interval):
-                raise StopRequested
+                raise StopRequested("interrupted (Ctrl-C) while waiting for ECS to release this "
+                                    "ENI; run apply again to finish")
             eni = self._describe(ctx, res)
         if eni is None:
             return Status.DELETED  # released by ECS after its task stopped

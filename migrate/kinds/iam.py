@@ -1,0 +1,267 @@
+"""The retired Trivy scanner's IAM roles and customer-managed policies (docs/reference.md §4).
+
+A role is the scanner's only when its name is one Microsoft gave it AND its trust policy trusts
+exactly what the scanner's did (the Defender OIDC provider with the containers audience, or ECS
+tasks). Anything else with a similar name is a look-alike. IAM is global: these resources live
+in the account's `global` unit and are deleted after every region's ECS and VPC chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from typing import Any, ClassVar
+
+from botocore.exceptions import ClientError
+
+from migrate.aws import error_code
+from migrate.fingerprint import (
+    CONTAINERS_AUDIENCE,
+    ECS_TASKS_PRINCIPAL,
+    OIDC_ISSUER,
+    TRIVY_POLICIES,
+    TRIVY_ROLES,
+    TRIVY_VA_ROLE_TRUST,
+)
+from migrate.kinds.base import Ctx, answer_or, paginate
+from migrate.model import GLOBAL_REGION, Action, Resource, Status
+
+NO_ENTITY = {"NoSuchEntity"}
+ROLE_ADVICE = ("if it is the retired scanner's, detach its policies and delete it yourself; "
+               "the MDVM connector uses other roles")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def oidc_provider_arn(partition: str, account: str) -> str:
+    return f"arn:{partition}:iam::{account}:oidc-provider/{OIDC_ISSUER}"
+
+
+def trusts_defender_oidc(doc: dict[str, Any], partition: str, account: str,
+                         audience: str = CONTAINERS_AUDIENCE) -> str | None:
+    """None when every Allow statement lets only Defender's OIDC provider in, for `audience`;
+    otherwise what differs."""
+    statements = [s for s in _as_list(doc.get("Statement", [])) if s.get("Effect") == "Allow"]
+    if not statements:
+        return "it trusts nobody"
+    provider = oidc_provider_arn(partition, account)
+    for st in statements:
+        principal = st.get("Principal", {})
+        federated = _as_list(principal.get("Federated", [])) if isinstance(principal, dict) else []
+        others = set(principal) - {"Federated"} if isinstance(principal, dict) else {"*"}
+        if federated != [provider] or others:
+            return f"it trusts {principal!r}, not only {provider}"
+        if _as_list(st.get("Action", [])) != ["sts:AssumeRoleWithWebIdentity"]:
+            return f"it allows {st.get('Action')!r}, not only sts:AssumeRoleWithWebIdentity"
+        key = f"{OIDC_ISSUER}:aud"
+        conditions = st.get("Condition", {})
+        values = [_as_list(v.get(key)) for op, v in conditions.items()
+                  if op in ("StringEquals", "StringLike") and key in v]
+        if [audience] not in values:
+            return f"its audience condition is not {audience}"
+    return None
+
+
+def trusts_service(doc: dict[str, Any], service: str) -> str | None:
+    statements = [s for s in _as_list(doc.get("Statement", [])) if s.get("Effect") == "Allow"]
+    if not statements:
+        return "it trusts nobody"
+    for st in statements:
+        principal = st.get("Principal", {})
+        if not isinstance(principal, dict) or set(principal) != {"Service"} or _as_list(
+                principal["Service"]) != [service]:
+            return f"it trusts {principal!r}, not only {service}"
+    return None
+
+
+def _partition(arn: str) -> str:
+    return arn.split(":")[1]
+
+
+def _role_reason(ctx: Ctx, role: dict[str, Any]) -> str | None:
+    """None when the role's trust is the scanner's; otherwise why not."""
+    doc = role.get("AssumeRolePolicyDocument") or {}
+    if TRIVY_ROLES[role["RoleName"]] == TRIVY_VA_ROLE_TRUST:
+        return trusts_defender_oidc(doc, _partition(role["Arn"]), ctx.account.id)
+    return trusts_service(doc, ECS_TASKS_PRINCIPAL)
+
+
+def _last_used(role: dict[str, Any]) -> str | None:
+    when = (role.get("RoleLastUsed") or {}).get("LastUsedDate")
+    return when.date().isoformat() if when is not None else None
+
+
+def get_role(ctx: Ctx, name: str) -> dict[str, Any] | None:
+    return answer_or(None, NO_ENTITY, lambda: dict(ctx.client("iam").get_role(
+        RoleName=name)["Role"]))
+
+
+def discover(ctx: Ctx) -> list[Resource]:
+    """The scanner's roles (delete) or same-named look-alikes (keep), then its policies."""
+    iam = ctx.client("iam")
+    out: list[Resource] = []
+    deleted_roles: set[str] = set()
+    partition = str(ctx.account.factory.base().get_partition_for_region(ctx.region))
+    for name in TRIVY_ROLES:
+        role = get_role(ctx, name)
+        if role is None:
+            continue
+        partition = _partition(role["Arn"])
+        used = _last_used(role)
+        attached = [p["PolicyArn"] for p in paginate(
+            iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name)]
+        details: dict[str, Any] = {"arn": role["Arn"], "last_used": used,
+                                   "attached_policies": attached}
+        res = Resource(ctx.account.id, GLOBAL_REGION, "iam-role", name, Action.KEEP, "",
+                       details=details)
+        why_not = _role_reason(ctx, role)
+        if why_not is not None:
+            res.reason = (f"named like the retired scanner's role but {why_not}: not deleted; "
+                          f"{ROLE_ADVICE}")
+        else:
+            res.action = Action.DELETE
+            res.reason = ("role of the retired Trivy scanner (Microsoft: safe to remove); "
+                          f"last used {used or 'never'}")
+            deleted_roles.add(name)
+        out.append(res)
+    attached_arns = {arn for res in out for arn in res.details["attached_policies"]}
+    out += _policies(ctx, partition, deleted_roles, attached_arns)
+    return out
+
+
+def _policies(ctx: Ctx, partition: str, deleted_roles: set[str],
+              attached_arns: set[str]) -> list[Resource]:
+    """The two policies by exact name: at the root path, or wherever the roles have them."""
+    iam = ctx.client("iam")
+    out: list[Resource] = []
+    candidates = {f"arn:{partition}:iam::{ctx.account.id}:policy/{name}" for name in TRIVY_POLICIES}
+    candidates |= {arn for arn in attached_arns if arn.rsplit("/", 1)[-1] in TRIVY_POLICIES
+                   and arn.split(":")[4] == ctx.account.id}
+    for arn in sorted(candidates):
+        name = arn.rsplit("/", 1)[-1]
+        policy = answer_or(None, NO_ENTITY, partial(iam.get_policy, PolicyArn=arn))
+        if policy is None:
+            continue
+        users = _attachments(iam, arn)
+        others = [u for u in users if not (u.startswith("role ") and u[5:] in deleted_roles)]
+        res = Resource(ctx.account.id, GLOBAL_REGION, "iam-policy", name, Action.KEEP, "",
+                       details={"arn": arn, "attached_to": users})
+        if others:
+            res.reason = (f"customer-managed policy of the retired scanner, but also attached to "
+                          f"{', '.join(others[:3])}: not deleted; detach it there first")
+        else:
+            res.action = Action.DELETE
+            res.reason = ("customer-managed policy of the retired Trivy scanner, attached to "
+                          "nothing that stays")
+        out.append(res)
+    return out
+
+
+def _attachments(iam: Any, arn: str) -> list[str]:
+    found: list[str] = []
+    for page in iam.get_paginator("list_entities_for_policy").paginate(PolicyArn=arn):
+        found += [f"role {r['RoleName']}" for r in page.get("PolicyRoles", [])]
+        found += [f"user {u['UserName']}" for u in page.get("PolicyUsers", [])]
+        found += [f"group {g['GroupName']}" for g in page.get("PolicyGroups", [])]
+    return found
+
+
+def settle(resources: list[Resource]) -> None:
+    """Keep a scanner role that something staying in the plan still uses (a kept task
+    definition names it), and then the policies only that role holds."""
+    kept_users: dict[tuple[str, str], str] = {}
+    for res in resources:
+        if res.action is Action.KEEP:
+            for arn in _role_refs(res.details):
+                kept_users.setdefault((res.account, arn.rsplit("/", 1)[-1]),
+                                      f"{res.kind} {res.id} ({res.region})")
+    kept_roles: set[tuple[str, str]] = set()
+    for res in resources:
+        if res.kind != "iam-role" or res.action is not Action.DELETE:
+            continue
+        user = kept_users.get((res.account, res.id))
+        if user is not None:
+            res.action = Action.KEEP
+            res.reason = (f"role of the retired Trivy scanner, but {user} uses it and stays: "
+                          "not deleted; remove that first, then plan again")
+            kept_roles.add((res.account, res.id))
+    for res in resources:
+        if res.kind == "iam-policy" and res.action is Action.DELETE:
+            holders = [u[5:] for u in res.details.get("attached_to", []) if u.startswith("role ")]
+            if any((res.account, h) in kept_roles for h in holders):
+                res.action = Action.KEEP
+                res.reason = ("customer-managed policy of the retired scanner, attached to a "
+                              "role that stays: not deleted")
+
+
+def _role_refs(details: dict[str, Any]) -> Iterable[str]:
+    return [str(details[k]) for k in ("task_role_arn", "execution_role_arn") if details.get(k)]
+
+
+class IamRole:
+    name: ClassVar[str] = "iam-role"
+    rank: ClassVar[int] = 30
+
+    def delete(self, ctx: Ctx, res: Resource) -> Status:
+        iam = ctx.client("iam")
+        if get_role(ctx, res.id) is None:
+            return Status.ALREADY_GONE
+        for policy in list(paginate(iam, "list_attached_role_policies", "AttachedPolicies",
+                                    RoleName=res.id)):
+            answer_or(None, NO_ENTITY, partial(
+                ctx.mutate, "iam", "DetachRolePolicy", res.id, RoleName=res.id,
+                PolicyArn=policy["PolicyArn"]))
+        for inline in list(paginate(iam, "list_role_policies", "PolicyNames", RoleName=res.id)):
+            answer_or(None, NO_ENTITY, partial(
+                ctx.mutate, "iam", "DeleteRolePolicy", res.id, RoleName=res.id,
+                PolicyName=inline))
+        for profile in list(paginate(iam, "list_instance_profiles_for_role", "InstanceProfiles",
+                                     RoleName=res.id)):
+            answer_or(None, NO_ENTITY, partial(
+                ctx.mutate, "iam", "RemoveRoleFromInstanceProfile", res.id,
+                InstanceProfileName=profile["InstanceProfileName"], RoleName=res.id))
+        try:
+            ctx.retrying({"DeleteConflict"}, f"delete role {res.id}", lambda: ctx.mutate(
+                "iam", "DeleteRole", res.id, RoleName=res.id))
+        except ClientError as exc:
+            if error_code(exc) in NO_ENTITY:
+                return Status.ALREADY_GONE
+            raise
+        return Status.DELETED
+
+    def exists(self, ctx: Ctx, res: Resource) -> bool:
+        return get_role(ctx, res.id) is not None
+
+
+class IamPolicy:
+    name: ClassVar[str] = "iam-policy"
+    rank: ClassVar[int] = 31
+
+    def delete(self, ctx: Ctx, res: Resource) -> Status:
+        iam = ctx.client("iam")
+        arn = str(res.details.get("arn"))
+        if not self.exists(ctx, res):
+            return Status.ALREADY_GONE
+        users = _attachments(iam, arn)
+        if users:
+            raise RuntimeError(f"{res.id} is still attached to {', '.join(users[:3])}; detach "
+                               "it there (or let apply delete the scanner's roles) first")
+        for version in list(paginate(iam, "list_policy_versions", "Versions", PolicyArn=arn)):
+            if not version.get("IsDefaultVersion"):
+                answer_or(None, NO_ENTITY, partial(
+                    ctx.mutate, "iam", "DeletePolicyVersion", res.id, PolicyArn=arn,
+                    VersionId=version["VersionId"]))
+        try:
+            ctx.mutate("iam", "DeletePolicy", res.id, PolicyArn=arn)
+        except ClientError as exc:
+            if error_code(exc) in NO_ENTITY:
+                return Status.ALREADY_GONE
+            raise
+        return Status.DELETED
+
+    def exists(self, ctx: Ctx, res: Resource) -> bool:
+        arn = str(res.details.get("arn"))
+        return answer_or(False, NO_ENTITY, lambda: (
+            ctx.client("iam").get_policy(PolicyArn=arn), True)[1])

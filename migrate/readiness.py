@@ -1,0 +1,54 @@
+"""Is an account onboarded to MDVM? Checked before anything of the Trivy scanner is deleted there.
+
+Deleting the Trivy scanner before Microsoft Defender Vulnerability Management (MDVM) scans the
+account's registries leaves them with no vulnerability assessment at all. The connector with image
+assessment on creates the image-assessment role, trusting Defender's OIDC provider for the
+containers audience (docs/reference.md §3); its presence is the evidence checked here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from migrate.aws import describe_error
+from migrate.kinds.base import Ctx
+from migrate.kinds.iam import get_role, trusts_defender_oidc
+
+FIX = ("deploy the connector with image assessment first: see README (AWS connector), or pass "
+       "--skip-readiness-check")
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ready: bool
+    role: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ready": self.ready, "role": self.role, "reason": self.reason}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Readiness:
+        return cls(bool(doc["ready"]), str(doc["role"]), str(doc["reason"]))
+
+
+def check(ctx: Ctx, role_name: str) -> Readiness:
+    """One GetRole call; never raises for AWS errors (they make the account not ready)."""
+    try:
+        role = get_role(ctx, role_name)
+    except (ClientError, BotoCoreError) as exc:
+        return Readiness(False, role_name, f"cannot read IAM role {role_name}: "
+                                           f"{describe_error(exc)}")
+    if role is None:
+        return Readiness(False, role_name, f"no IAM role {role_name}: MDVM image assessment is "
+                                           "not onboarded in this account")
+    partition = str(role["Arn"]).split(":")[1]
+    why_not = trusts_defender_oidc(role.get("AssumeRolePolicyDocument") or {}, partition,
+                                   ctx.account.id)
+    if why_not is not None:
+        return Readiness(False, role_name, f"IAM role {role_name} exists but {why_not}")
+    return Readiness(True, role_name, f"MDVM image-assessment role {role_name} trusts Defender's "
+                                      "OIDC provider (containers audience)")
