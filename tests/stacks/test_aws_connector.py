@@ -360,8 +360,11 @@ def test_credentials_for_another_account_create_nothing_in_either_cloud() -> Non
                                           r"stack's AWS credentials are for account "
                                           r"999999999999"):
         deploy(MINIMAL, monitor)
-    # Only the random external ID, which lives in the Pulumi state and in neither cloud.
-    assert [r.type for r in monitor.registrations] == ["defender:aws:Connector", RANDOM_UUID]
+    # Nothing in either cloud. The random external ID (Pulumi state only) may or may not have
+    # been registered before the check failed: that depends on the SDK's task scheduling.
+    types = [r.type for r in monitor.registrations]
+    assert types[0] == "defender:aws:Connector"
+    assert set(types[1:]) <= {RANDOM_UUID}
 
 
 # --- the whole program ------------------------------------------------------------------------
