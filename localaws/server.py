@@ -19,7 +19,7 @@ from moto.moto_server.werkzeug_app import (
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
-from localaws import fargate
+from localaws import fargate, motofixes
 
 # The server runs in this process: its task ENIs look like AWS's too.
 fargate.install()
@@ -29,6 +29,7 @@ fargate.install()
 def moto_server(port: int = 0) -> Iterator[str]:
     """A moto server on localhost (`port` 0: an ephemeral one); yields its endpoint URL."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one log line per request otherwise
+    motofixes.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:

@@ -33,7 +33,7 @@ from moto.ecs.models import ecs_backends
 from moto.iam.models import get_account_id_from, iam_backends
 from moto.s3.models import s3_backends
 
-from localaws import fargate
+from localaws import fargate, motofixes
 
 # Task ENIs carry ECS's description and requester, as on AWS, whoever seeds them.
 fargate.install()
@@ -540,6 +540,7 @@ def install_strict_rules(
     eni_release_after: DescribeNetworkInterfaces calls (same account and region) after which a
     stopped task's ENIs disappear (0: at once). disabled: operation names whose rule is off.
     """
+    motofixes.install()
     # Passing `rules` shares one handle (refusals, injections) across several sessions.
     rules = rules or StrictRules(eni_release_after=eni_release_after, disabled=set(disabled))
     unknown = rules.disabled - RULE_NAMES

@@ -7,6 +7,7 @@ import logging
 import sys
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import boto3
@@ -36,8 +37,9 @@ class App:
     settings: Settings = field(default_factory=Settings)
     stop: threading.Event = field(default_factory=threading.Event)
 
-    @property
+    @cached_property
     def factory(self) -> SessionFactory:
+        """One per run: its session and clients serve every account."""
         return SessionFactory(self.profile, self._hook)
 
     def _hook(self, session: boto3.Session) -> None:
@@ -93,6 +95,11 @@ class App:
             render.tables(self.out, resources, errors, applied)
             render.readiness(self.out, readiness or {})
             self.out.print(render.summary_line(resources, applied))
+            summary = doc["summary"]
+            if len(targets.accounts) > 1 or summary["accounts_failed"]:
+                self.out.print(f"Accounts: {summary['accounts_done']} done, "
+                               f"{summary['accounts_failed']} failed, "
+                               f"{summary['accounts_skipped']} skipped.")
         for err in errors:
             if self.output == "json":  # the table already shows them
                 click.secho(f"error: {err.account}/{err.region}: {err.error}", err=True,

@@ -2,20 +2,29 @@
 
 Credentials come from boto3's standard chain (profiles, SSO, environment); `AWS_ENDPOINT_URL` is
 honoured by botocore itself. Throttling and 5xx errors are left to botocore's standard retry mode.
+
+One set of clients (per service and region) serves every account of a run: making a botocore
+client costs milliseconds of CPU, more than a scan's calls in an account without leftovers, and
+botocore clients are thread-safe. Each client signs with the credentials of the account the
+calling worker is on (`Account.active()`), so a run makes a handful of clients whatever the number
+of accounts, and one session.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import boto3
 import botocore.loaders
 import botocore.session
 from botocore.config import Config
-from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
+from botocore.credentials import DeferredRefreshableCredentials, ReadOnlyCredentials
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -29,14 +38,15 @@ from migrate.errors import CredentialsError, InputError, MigrateError
 
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 8},
-    max_pool_connections=32,
+    max_pool_connections=64,
     user_agent_extra=f"defender-migrate/{__version__}",
 )
 SESSION_NAME = "defender-migrate"
 
 SessionHook = Callable[[boto3.Session], None]
-# Parsing botocore's service models (EC2's is large) dominates the cost of a new session, and
-# every worker needs its own session: they all share one loader, so each model is parsed once.
+Clock = Callable[[], datetime]
+# Parsing botocore's service models (EC2's is large) is the dominant cost of a new session: every
+# session shares one loader, so each model is parsed once per process.
 _LOADER = botocore.loaders.create_loader()
 
 
@@ -54,9 +64,55 @@ def error_code(exc: BaseException) -> str:
     return ""
 
 
+def _raw_timestamp(value: str) -> str:
+    return value
+
+
+class AccountUnreachable(MigrateError):
+    """The account's credentials cannot be had (its role cannot be assumed)."""
+
+
+_ACTIVE: ContextVar[Account | None] = ContextVar("defender_migrate_account", default=None)
+
+
+class ActiveAccountCredentials:
+    """The credentials of the account the current worker is on (`Account.active()`).
+
+    Botocore asks a client's credentials for their frozen values on each request it signs; this
+    answers with the active account's, so one client serves every account.
+    """
+
+    method = "defender-migrate-account"
+
+    def _current(self) -> Any:
+        account = _ACTIVE.get()
+        if account is None:  # a bug: every call is made inside Account.active()
+            raise RuntimeError("AWS call made outside of any account")
+        return account.credentials()
+
+    def get_frozen_credentials(self) -> ReadOnlyCredentials:
+        frozen: ReadOnlyCredentials = self._current().get_frozen_credentials()
+        return frozen
+
+    def get_deferred_property(self, name: str) -> Callable[[], Any]:
+        return lambda: getattr(self._current(), name, None)
+
+    @property
+    def access_key(self) -> str | None:
+        return self.get_frozen_credentials().access_key
+
+    @property
+    def secret_key(self) -> str | None:
+        return self.get_frozen_credentials().secret_key
+
+    @property
+    def token(self) -> str | None:
+        return self.get_frozen_credentials().token
+
+
 @dataclass
 class SessionFactory:
-    """Makes boto3 sessions (one per worker thread: sessions are not thread-safe).
+    """The run's sessions: the caller's own (`base`), and the one behind the shared clients.
 
     `hook` is applied to every session made, e.g. to register botocore event handlers.
     """
@@ -64,6 +120,9 @@ class SessionFactory:
     profile: str | None = None
     hook: SessionHook | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _base: boto3.Session | None = field(default=None, repr=False)
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
+    _routed: boto3.Session | None = field(default=None, repr=False)
 
     def _finish(self, session: boto3.Session) -> boto3.Session:
         session._session.register_component("data_loader", _LOADER)
@@ -72,67 +131,120 @@ class SessionFactory:
         return session
 
     def base(self) -> boto3.Session:
-        try:
-            with self._lock:
-                session = boto3.Session(profile_name=self.profile)
-        except ProfileNotFound as exc:
-            raise InputError(
-                f"unknown AWS profile {self.profile!r}: list yours with "
-                "`aws configure list-profiles`, or drop --profile"
-            ) from exc
-        return self._finish(session)
-
-    def with_credentials(self, credentials: Any) -> boto3.Session:
+        """The caller's own session (made once; used for STS, Organizations and AssumeRole)."""
         with self._lock:
-            core = botocore.session.Session()
-            if self.profile is not None:
-                core.set_config_variable("profile", self.profile)
-            # The assumed role's refreshable credentials replace the default chain; botocore has
-            # no public setter for this.
-            core._credentials = credentials  # type: ignore[attr-defined]
-            session = boto3.Session(botocore_session=core)
-        return self._finish(session)
+            if self._base is None:
+                try:
+                    self._base = self._finish(boto3.Session(profile_name=self.profile))
+                except ProfileNotFound as exc:
+                    raise InputError(
+                        f"unknown AWS profile {self.profile!r}: list yours with "
+                        "`aws configure list-profiles`, or drop --profile"
+                    ) from exc
+            return self._base
+
+    def base_client(self, service: str, region: str) -> Any:
+        """A client with the caller's own credentials (not routed through an account)."""
+        key = ("base:" + service, region)
+        session = self.base()
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = session.client(  # type: ignore[call-overload]
+                    service, region_name=region, config=CLIENT_CONFIG)
+            return self._clients[key]
+
+    def client(self, service: str, region: str) -> Any:
+        """The run's client for a service and region; it signs as the active account."""
+        with self._lock:
+            if self._routed is None:
+                core = botocore.session.Session()
+                if self.profile is not None:
+                    core.set_config_variable("profile", self.profile)
+                # No public setter replaces a session's credential chain.
+                core._credentials = ActiveAccountCredentials()  # type: ignore[attr-defined]
+                # Timestamps stay the strings AWS sent: nothing here reads them, and parsing
+                # them (dateutil) cost more CPU than anything else in a listing of roles or
+                # stacks. awscli does the same for its raw output.
+                core.get_component("response_parser_factory").set_parser_defaults(
+                    timestamp_parser=_raw_timestamp)
+                self._routed = self._finish(boto3.Session(botocore_session=core))
+            key = (service, region)
+            if key not in self._clients:
+                self._clients[key] = self._routed.client(  # type: ignore[call-overload]
+                    service, region_name=region, config=CLIENT_CONFIG)
+            return self._clients[key]
 
 
 @dataclass
 class Account:
-    """One AWS account and how to reach it; `session()` gives a fresh session for a worker."""
+    """One AWS account and how to reach it: its own credentials, or an assumed role's.
+
+    Assumed-role credentials are fetched on first use and fetched again before they expire
+    (botocore refreshes them 15 minutes ahead), so a run may outlast the one-hour limit of a
+    chained role session. A role that cannot be assumed is remembered: the account's other
+    units fail at once with the same reason, without calling AWS again.
+    """
 
     id: str
     factory: SessionFactory
     role_arn: str | None = None
-    _credentials: Any = None
+    region: str = "us-east-1"  # where AssumeRole goes
+    clock: Clock | None = None  # botocore's clock unless given (tests)
+    _credentials: Any = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _reach_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _unreachable: AccountUnreachable | None = field(default=None, repr=False)
 
-    def session(self) -> boto3.Session:
+    def _assume(self) -> dict[str, str]:
+        sts = self.factory.base_client("sts", self.region)
+        creds = sts.assume_role(RoleArn=self.role_arn,
+                                RoleSessionName=SESSION_NAME)["Credentials"]
+        return {"access_key": creds["AccessKeyId"], "secret_key": creds["SecretAccessKey"],
+                "token": creds["SessionToken"], "expiry_time": creds["Expiration"].isoformat()}
+
+    def credentials(self) -> Any:
+        with self._lock:
+            if self._credentials is None:
+                if self.role_arn is None:
+                    self._credentials = self.factory.base()._session.get_credentials()
+                else:
+                    extra = {} if self.clock is None else {"time_fetcher": self.clock}
+                    self._credentials = DeferredRefreshableCredentials(
+                        refresh_using=self._assume, method="assume-role", **extra)
+            return self._credentials
+
+    def reach(self) -> None:
+        """Make sure the account's credentials can be had; AccountUnreachable with the reason
+        otherwise (remembered: the account's other units fail at once)."""
         if self.role_arn is None:
-            return self.factory.base()
-        if self._credentials is None:
-            base = self.factory.base()
-            core_credentials = base._session.get_credentials()
-            fetcher = AssumeRoleCredentialFetcher(
-                client_creator=base._session.create_client,
-                source_credentials=core_credentials,
-                role_arn=self.role_arn,
-                extra_args={"RoleSessionName": SESSION_NAME},
-            )
-            self._credentials = DeferredRefreshableCredentials(
-                refresh_using=fetcher.fetch_credentials, method="assume-role"
-            )
-        return self.factory.with_credentials(self._credentials)
+            return
+        # One unit at a time: the others wait and then share the answer (one AssumeRole).
+        with self._reach_lock:
+            if self._unreachable is not None:
+                raise self._unreachable
+            try:
+                self.credentials().get_frozen_credentials()
+            except (ClientError, BotoCoreError) as exc:
+                self._unreachable = AccountUnreachable(
+                    f"cannot assume {self.role_arn}: {describe_error(exc)}; check that the "
+                    "role exists in the account and trusts the caller")
+                raise self._unreachable from exc
 
-    def client(self, session: boto3.Session, service: str, region: str) -> Any:
-        return session.client(service, region_name=region, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+    @contextmanager
+    def active(self) -> Iterator[Account]:
+        """Calls made by this thread inside the block sign as this account."""
+        token = _ACTIVE.set(self)
+        try:
+            yield self
+        finally:
+            _ACTIVE.reset(token)
+
+    def client(self, service: str, region: str) -> Any:
+        return self.factory.client(service, region)
 
 
-def caller_account(session: boto3.Session, region: str, what: str) -> str:
-    """The account the session's credentials belong to, or one clear line on failure."""
-    return caller_identity(session, region, what)[0]
-
-
-def caller_identity(session: boto3.Session, region: str, what: str) -> tuple[str, str]:
-    """(account, partition) of the session's credentials, or one clear line on failure."""
+def _identity(sts: Any, what: str) -> tuple[str, str]:
     try:
-        sts = session.client("sts", region_name=region, config=CLIENT_CONFIG)
         identity = sts.get_caller_identity()
         return str(identity["Account"]), str(identity["Arn"]).split(":")[1]
     except NoCredentialsError as exc:
@@ -151,10 +263,17 @@ def caller_identity(session: boto3.Session, region: str, what: str) -> tuple[str
         raise MigrateError(f"cannot reach AWS STS for {what}: {exc}") from exc
 
 
+def caller_identity(factory: SessionFactory, region: str, what: str) -> tuple[str, str]:
+    """(account, partition) of the caller's own credentials, or one clear line on failure."""
+    return _identity(factory.base_client("sts", region), what)
+
+
 def check_account(account: Account, region: str) -> None:
     """Refuse to go on if the credentials do not belong to the account we think they do."""
     what = f"account {account.id}" + (f" via {account.role_arn}" if account.role_arn else "")
-    actual = caller_account(account.session(), region, what)
+    with account.active():
+        account.reach()  # AccountUnreachable: the caller decides whether the others go on
+        actual = _identity(account.client("sts", region), what)[0]
     if actual != account.id:
         raise CredentialsError(
             f"the credentials for {what} belong to account {actual}, not {account.id}"

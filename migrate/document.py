@@ -16,7 +16,16 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from migrate.errors import InputError
 from migrate.fingerprint import CLUSTER_NAME, TRIVY_POLICIES, TRIVY_ROLES
-from migrate.model import FORMAT, GLOBAL_REGION, VERSION, Action, Resource, ScanError, Targets
+from migrate.model import (
+    FORMAT,
+    GLOBAL_REGION,
+    VERSION,
+    Action,
+    Resource,
+    ScanError,
+    Status,
+    Targets,
+)
 from migrate.readiness import Readiness
 
 
@@ -26,6 +35,7 @@ def build(command: str, targets: Targets, resources: list[Resource],
     summary: dict[str, int] = {"delete": 0, "keep": 0}
     summary.update(Counter(r.action.value for r in resources))
     summary.update(Counter(r.status.value for r in resources if r.status is not None))
+    summary.update(account_outcomes(targets.accounts, resources, errors))
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -37,6 +47,19 @@ def build(command: str, targets: Targets, resources: list[Resource],
         "readiness": {a: r.to_json() for a, r in sorted((readiness or {}).items())},
         "resources": [r.to_json() for r in resources],
     }
+
+
+def account_outcomes(accounts: list[str], resources: list[Resource],
+                     errors: list[ScanError]) -> dict[str, int]:
+    """How many accounts were done, failed (a scan error or a failed deletion) or skipped (a
+    deletion left undone without an error of its own: interrupted, or no longer matching)."""
+    failed = {e.account for e in errors}
+    failed |= {r.account for r in resources if r.status is Status.FAILED}
+    skipped = {r.account for r in resources
+               if r.action is Action.DELETE and r.status is Status.SKIPPED} - failed
+    return {"accounts_done": len(set(accounts) - failed - skipped),
+            "accounts_failed": len(failed & set(accounts)),
+            "accounts_skipped": len(skipped & set(accounts))}
 
 
 def schema() -> dict[str, Any]:

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from botocore.exceptions import BotoCoreError, ClientError
 
 from migrate.audit import AuditLog
-from migrate.aws import Account, describe_error
+from migrate.aws import Account, AccountUnreachable, describe_error
 from migrate.kinds import EPHEMERAL, KINDS, ecs, iam, rank, s3, vpc
 from migrate.kinds.base import Ctx, Settings, StopRequested
 from migrate.model import GLOBAL_REGION, Action, Resource, Status
 from migrate.progress import Reporter
-from migrate.runner import run_all
+from migrate.runner import default_workers, run_all
 
 INTERRUPTED = "interrupted (Ctrl-C) before this resource; run apply again to finish"
 
@@ -86,16 +86,23 @@ def reconcile(ctx: Ctx, unit: Unit, fresh: list[Resource]) -> list[Resource]:
 
 def _run_unit(unit: Unit, settings: Settings, audit: AuditLog, stop: threading.Event,
               reporter: Reporter) -> None:
-    ctx = Ctx(unit.account, unit.where or unit.region, unit.account.session(), settings, audit,
-              stop, reporter.say)
+    ctx = Ctx(unit.account, unit.where or unit.region, settings, audit, stop, reporter.say)
+    with unit.account.active():
+        _run_unit_as_account(ctx, unit, reporter)
+
+
+def _run_unit_as_account(ctx: Ctx, unit: Unit, reporter: Reporter) -> None:
     try:
+        unit.account.reach()
         todo = reconcile(ctx, unit, _fresh(ctx, unit))
     except StopRequested:
         _mark(unit.approved, INTERRUPTED)
         return
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, AccountUnreachable) as exc:
         _mark(unit.approved, f"could not re-check before deleting: {describe_error(exc)}",
               Status.FAILED)
+        for res in unit.approved:
+            reporter.step(f"{res.status.value if res.status else ''} {res.kind} {res.id}")
         return
     for res in unit.approved + unit.extra:
         if res.status is not None:
@@ -142,7 +149,7 @@ def _unfinished(units: list[Unit], account: str) -> list[Resource]:
             if r.status not in (Status.DELETED, Status.ALREADY_GONE)]
 
 
-def execute(approved: list[Resource], accounts: dict[str, Account], workers: int,
+def execute(approved: list[Resource], accounts: dict[str, Account], workers: int | None,
             settings: Settings, audit: AuditLog, stop: threading.Event,
             reporter: Reporter, home_region: str = "us-east-1") -> list[Resource]:
     """Delete the approved resources; returns them (and fresh finds) with a status each.
@@ -157,7 +164,7 @@ def execute(approved: list[Resource], accounts: dict[str, Account], workers: int
     reporter.start("deleting", sum(len(u.approved) for u in units))
     try:
         outcomes = run_all(regional, lambda u: _run_unit(u, settings, audit, stop, reporter),
-                           workers, stop)
+                           workers or default_workers(len(regional)), stop)
         _fail_unexpected(outcomes)
         ready: list[Unit] = []
         for unit in global_units:
@@ -170,7 +177,8 @@ def execute(approved: list[Resource], accounts: dict[str, Account], workers: int
                 ready.append(unit)
         if not stop.is_set():
             _fail_unexpected(run_all(
-                ready, lambda u: _run_unit(u, settings, audit, stop, reporter), workers, stop))
+                ready, lambda u: _run_unit(u, settings, audit, stop, reporter),
+                workers or default_workers(len(ready)), stop))
         else:
             for unit in ready:
                 _mark(unit.approved, INTERRUPTED)

@@ -9,6 +9,7 @@ from typing import Any
 FORMAT = "defender-migrate/plan"
 VERSION = 1
 GLOBAL_REGION = "global"  # IAM is not regional
+ALL_REGIONS = "*"  # an error that concerns the whole account (its role cannot be assumed)
 
 
 class Action(StrEnum):

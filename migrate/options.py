@@ -51,7 +51,8 @@ role_name = click.option(
     "--role-name", metavar="ROLE",
     help="Role assumed in each other account: arn:aws:iam::<id>:role/ROLE.")
 concurrency = click.option(
-    "--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+    "--concurrency", type=click.IntRange(1, 64), default=None,
+    show_default="one per account/region unit, at most 32",
     help="Accounts/regions (and buckets) worked on at once.")
 
 

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from migrate.aws import Account, describe_error
+from migrate.aws import Account, AccountUnreachable, describe_error
 from migrate.kinds import ecs, iam, lookalikes, rank, s3, vpc
 from migrate.kinds.base import Ctx, Settings
-from migrate.model import GLOBAL_REGION, Action, Resource, ScanError
+from migrate.model import ALL_REGIONS, GLOBAL_REGION, Action, Resource, ScanError
 from migrate.progress import Reporter
 from migrate.readiness import Readiness
 from migrate.readiness import check as check_readiness
-from migrate.runner import run_all
+from migrate.runner import default_workers, run_all
 
 READ_HINT = ("the credentials need read access to S3, ECS, EC2, ELB, IAM, CloudWatch Logs and "
              "CloudFormation (e.g. the ReadOnlyAccess policy)")
@@ -73,8 +73,9 @@ def unit_error(exc: BaseException, unit: Unit) -> ScanError:
     return ScanError(unit.account.id, unit.region, text)
 
 
-def make_plan(accounts: list[Account], regions: list[str], workers: int, reporter: Reporter,
-              stop: threading.Event, settings: Settings | None = None) -> PlanResult:
+def make_plan(accounts: list[Account], regions: list[str], workers: int | None,
+              reporter: Reporter, stop: threading.Event,
+              settings: Settings | None = None) -> PlanResult:
     units = [Unit(a, GLOBAL_REGION) for a in accounts]
     units += [Unit(a, r) for a in accounts for r in regions]
 
@@ -83,21 +84,28 @@ def make_plan(accounts: list[Account], regions: list[str], workers: int, reporte
 
     def work(unit: Unit) -> list[Resource]:
         where = regions[0] if unit.region == GLOBAL_REGION else unit.region
-        ctx = Ctx(unit.account, where, unit.account.session(), conf,
-                  stop=stop, say=reporter.say)
-        if unit.region == GLOBAL_REGION:
-            result.readiness[unit.account.id] = check_readiness(ctx, conf.image_assessment_role)
+        ctx = Ctx(unit.account, where, conf, stop=stop, say=reporter.say)
         scan: Callable[[], list[Resource]] = (
             (lambda: scan_account(ctx, regions)) if unit.region == GLOBAL_REGION
             else (lambda: scan_region(ctx)))
         try:
-            return scan()
+            with unit.account.active():
+                unit.account.reach()
+                if unit.region == GLOBAL_REGION:
+                    result.readiness[unit.account.id] = check_readiness(
+                        ctx, conf.image_assessment_role)
+                return scan()
         finally:
             reporter.step(f"scanned {unit.label}")
 
     reporter.start("scanning", len(units))
-    for unit, outcome in run_all(units, work, workers, stop):
-        if isinstance(outcome, ClientError | BotoCoreError):
+    unreachable: set[str] = set()
+    for unit, outcome in run_all(units, work, workers or default_workers(len(units)), stop):
+        if isinstance(outcome, AccountUnreachable):
+            if unit.account.id not in unreachable:  # one line per account, not per region
+                unreachable.add(unit.account.id)
+                result.errors.append(ScanError(unit.account.id, ALL_REGIONS, str(outcome)))
+        elif isinstance(outcome, ClientError | BotoCoreError):
             result.errors.append(unit_error(outcome, unit))
         elif isinstance(outcome, BaseException):
             raise outcome

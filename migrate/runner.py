@@ -9,6 +9,17 @@ from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+MAX_DEFAULT_WORKERS = 32
+
+
+def default_workers(units: int) -> int:
+    """Workers for `units` independent units when --concurrency is not given.
+
+    Each unit mostly waits on AWS, so more workers than cores pay off; past a few dozen the
+    client's CPU (one core: threads share the GIL) is the limit and more threads only add
+    switching.
+    """
+    return max(1, min(MAX_DEFAULT_WORKERS, units))
 
 
 def run_all(items: Sequence[T], work: Callable[[T], R], workers: int,

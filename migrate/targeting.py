@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -10,6 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from migrate.aws import (
     CLIENT_CONFIG,
     Account,
+    AccountUnreachable,
     SessionFactory,
     caller_identity,
     check_account,
@@ -17,6 +19,8 @@ from migrate.aws import (
 )
 from migrate.errors import CredentialsError, InputError, RefusedError
 from migrate.fingerprint import DEFAULT_REGIONS
+from migrate.model import ALL_REGIONS, ScanError
+from migrate.runner import default_workers, run_all
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 
@@ -70,9 +74,9 @@ def parse_regions(value: str | None) -> list[str] | None:
     return regions
 
 
-def organization_accounts(session: boto3.Session, region: str) -> list[str]:
+def organization_accounts(factory: SessionFactory, region: str) -> list[str]:
     try:
-        org = session.client("organizations", region_name=region, config=CLIENT_CONFIG)
+        org = factory.base_client("organizations", region)
         pages = org.get_paginator("list_accounts").paginate()
         return sorted(a["Id"] for page in pages for a in page["Accounts"]
                       if a.get("Status", a.get("State")) == "ACTIVE")
@@ -88,36 +92,48 @@ def resolve_accounts(factory: SessionFactory, region: str, accounts: list[str] |
     """The caller's account by default; others through `arn:aws:iam::<id>:role/<role_name>`."""
     if accounts and organization:
         raise InputError("give --accounts or --organization, not both")
-    session = factory.base()
-    own, partition = caller_identity(session, region, "the current credentials")
+    own, partition = caller_identity(factory, region, "the current credentials")
     if organization:
-        accounts = organization_accounts(session, region)
+        accounts = organization_accounts(factory, region)
     if not accounts:
-        return [Account(own, factory)]
+        return [Account(own, factory, region=region)]
     others = [a for a in accounts if a != own]
     if others and not role_name:
         raise InputError("--accounts/--organization need --role-name ROLE: the role to assume in "
                          "each account (e.g. OrganizationAccountAccessRole)")
-    return [Account(a, factory) if a == own else
-            Account(a, factory, f"arn:{partition}:iam::{a}:role/{role_name}") for a in accounts]
+    return [Account(a, factory, region=region) if a == own else
+            Account(a, factory, f"arn:{partition}:iam::{a}:role/{role_name}", region=region)
+            for a in accounts]
 
 
 def accounts_for_plan(factory: SessionFactory, region: str, account_ids: list[str],
-                      role_name: str | None) -> dict[str, Account]:
-    """Reach the accounts a plan file was made for, refusing if the credentials do not match."""
-    own, partition = caller_identity(factory.base(), region, "the current credentials")
+                      role_name: str | None) -> tuple[dict[str, Account], list[ScanError]]:
+    """Reach the accounts a plan file was made for, refusing if the credentials do not match.
+
+    An account whose role cannot be assumed is returned as an error (nothing is deleted there;
+    the others go on); credentials that belong to another account stop everything.
+    """
+    own, partition = caller_identity(factory, region, "the current credentials")
     found: dict[str, Account] = {}
     for account_id in account_ids:
         if account_id == own:
-            found[account_id] = Account(account_id, factory)
+            found[account_id] = Account(account_id, factory, region=region)
         elif role_name:
-            account = Account(account_id, factory,
-                              f"arn:{partition}:iam::{account_id}:role/{role_name}")
-            check_account(account, region)
-            found[account_id] = account
+            found[account_id] = Account(account_id, factory,
+                                        f"arn:{partition}:iam::{account_id}:role/{role_name}",
+                                        region=region)
         else:
             raise RefusedError(
                 f"the plan file is for account {account_id} but the credentials are for account "
                 f"{own}: nothing deleted; use that account's credentials (--profile) or make a "
                 "new plan")
-    return found
+    others = [a for a in found.values() if a.role_arn is not None]
+    errors: list[ScanError] = []
+    checks = run_all(others, lambda a: check_account(a, region), default_workers(len(others)),
+                     threading.Event())
+    for account, outcome in checks:
+        if isinstance(outcome, AccountUnreachable):
+            errors.append(ScanError(account.id, ALL_REGIONS, str(outcome)))
+        elif isinstance(outcome, BaseException):
+            raise outcome
+    return found, errors

@@ -53,8 +53,9 @@ def _check_readiness(reached: dict[str, Account], region: str,
     """Checked again at apply time: a plan file's readiness may be out of date."""
     found = {}
     for account_id, account in sorted(reached.items()):
-        ctx = Ctx(account, region, account.session(), settings)
-        found[account_id] = check_readiness(ctx, settings.image_assessment_role)
+        ctx = Ctx(account, region, settings)
+        with account.active():
+            found[account_id] = check_readiness(ctx, settings.image_assessment_role)
     return found
 
 
@@ -84,7 +85,7 @@ def _refuse_unready(deletes: list[Resource], readiness: dict[str, Readiness]) ->
 def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bool,
           accounts: str | None, organization: bool, role_name: str | None, yes: bool,
           audit_log: Path, eni_timeout: float | None, skip_readiness_check: bool,
-          image_assessment_role: str, concurrency: int) -> int:
+          image_assessment_role: str, concurrency: int | None) -> int:
     """Delete the Trivy leftovers: those of PLAN_FILE, or of a fresh plan for the targeting.
 
     Shows the plan, asks you to type the account ID(s) (unless --yes), then deletes in
@@ -115,27 +116,37 @@ def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bo
     except KeyboardInterrupt as exc:
         raise Interrupted("Ctrl-C while planning: nothing was deleted") from exc
 
-    deletes = [r for r in resources if r.action is Action.DELETE]
     shown_on = app.err if app.output == "json" else app.out
     render.tables(shown_on, resources, errors, applied=False)
     render.readiness(shown_on, readiness)
     shown_on.print(render.summary_line(resources, applied=False))
-    if errors:
-        raise RefusedError(f"the scan failed in {len(errors)} account/region(s) (see above): "
-                           "nothing deleted; fix the error or narrow --regions/--accounts")
+    # An account that could not be reached or scanned has an incomplete plan: nothing is
+    # deleted there, and the other accounts go on.
+    failed = {e.account for e in errors}
+    if failed:
+        click.echo(f"{len(failed)} account(s) could not be reached or scanned (see above): "
+                   "nothing deleted there; fix the error and run apply again for them", err=True)
+    deletes = [r for r in resources if r.action is Action.DELETE and r.account not in failed]
     refused = [] if skip_readiness_check else _refuse_unready(deletes, readiness)
     deletes = [r for r in deletes if r not in refused]
     for account in sorted({r.account for r in refused}):
         click.secho(f"error: account {account} is not ready for the clean-up: "
                     f"{readiness[account].reason}; nothing deleted there; {FIX}", err=True,
                     fg="red")
-    keeps = [r for r in resources if r.action is Action.KEEP]
+    keeps = [r for r in resources if r.action is Action.KEEP or r.account in failed]
+    for res in keeps:
+        if res.action is Action.DELETE:
+            res.status = Status.SKIPPED
+            res.error = f"not attempted: account {res.account} could not be reached or scanned"
     if not deletes:
-        if not refused:
-            click.echo("Nothing to delete.", err=True)
         app.emit("apply", targets, order([*refused, *keeps]), errors, applied=True,
                  readiness=readiness)
-        return EXIT_FAILED if refused else EXIT_OK
+        if failed and not refused:
+            raise RefusedError(f"{len(failed)} account(s) could not be reached or scanned: "
+                               "nothing deleted; fix the error or narrow --regions/--accounts")
+        if not refused:
+            click.echo("Nothing to delete.", err=True)
+        return EXIT_FAILED if refused or failed else EXIT_OK
     if not yes:
         _confirm(deletes)
 
@@ -152,7 +163,7 @@ def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bo
         audit.close()
     interrupted = interrupted or app.stop.is_set()
     results = order([*done, *refused, *keeps])
-    app.emit("apply", targets, results, [], applied=True, readiness=readiness)
+    app.emit("apply", targets, results, errors, applied=True, readiness=readiness)
     if interrupted:
         finished = sum(r.status in (Status.DELETED, Status.ALREADY_GONE) for r in done)
         click.echo(f"Interrupted: {finished} of {len(deletes)} deleted before stopping; every "
@@ -166,18 +177,21 @@ def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bo
     if bad:
         click.echo(f"{len(bad)} resource(s) not deleted; fix the cause and run apply again.",
                    err=True)
-    return EXIT_FAILED if bad or refused else EXIT_OK
+    return EXIT_FAILED if bad or refused or failed else EXIT_OK
 
 
-def _prepare(app: App, plan_file: Path | None, settings: Settings, concurrency: int,
+def _prepare(app: App, plan_file: Path | None, settings: Settings, concurrency: int | None,
              regions: str | None, all_regions: bool, accounts: str | None, organization: bool,
              role_name: str | None) -> tuple[Targets, list[Resource], list[ScanError],
                                             dict[str, Account], dict[str, Readiness]]:
     if plan_file is not None:
         targets, resources, _ = load_plan(plan_file)
         region = targets.regions[0]
-        reached = accounts_for_plan(app.factory, region, targets.accounts, targets.role_name)
-        return targets, resources, [], reached, _check_readiness(reached, region, settings)
+        reached, errors = accounts_for_plan(app.factory, region, targets.accounts,
+                                            targets.role_name)
+        unreachable = {e.account for e in errors}
+        ready = {a: acc for a, acc in reached.items() if a not in unreachable}
+        return targets, resources, errors, reached, _check_readiness(ready, region, settings)
     targets, found = app.resolve(regions, all_regions, accounts, organization, role_name)
     with app.reporter() as reporter:
         result = make_plan(found, targets.regions, concurrency, reporter, app.stop, settings)

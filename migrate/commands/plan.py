@@ -23,7 +23,7 @@ from migrate.planner import make_plan
 @pass_app
 def plan(app: App, regions: str | None, all_regions: bool, accounts: str | None,
          organization: bool, role_name: str | None, out: Path | None, detailed_exitcode: bool,
-         image_assessment_role: str, concurrency: int) -> int:
+         image_assessment_role: str, concurrency: int | None) -> int:
     """Show what would be deleted, in deletion order, and what is kept and why (read-only).
 
     Makes no change: only Describe/List/Get calls. Save the plan with --out, review it, then

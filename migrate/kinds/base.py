@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
-import boto3
 from botocore.exceptions import ClientError
 
 from migrate.audit import AuditLog
@@ -51,18 +50,15 @@ class Ctx:
 
     account: Account
     region: str
-    session: boto3.Session
     settings: Settings = field(default_factory=Settings)
     audit: AuditLog | None = None  # None while planning: no mutating call is allowed
     stop: threading.Event = field(default_factory=threading.Event)
     say: Callable[[str], None] = _quiet
-    _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def client(self, service: str, region: str | None = None) -> Any:
-        key = (service, region or self.region)
-        if key not in self._clients:
-            self._clients[key] = self.account.client(self.session, service, key[1])
-        return self._clients[key]
+        """The run's client for the service and region; it signs as the active account
+        (callers run inside `ctx.account.active()`)."""
+        return self.account.client(service, region or self.region)
 
     def mutate(self, service: str, operation: str, resource: str, /, region: str | None = None,
                **params: Any) -> Any:

@@ -103,7 +103,7 @@ def discover(ctx: Ctx) -> list[Resource]:
     iam = ctx.client("iam")
     out: list[Resource] = []
     deleted_roles: set[str] = set()
-    partition = str(ctx.session.get_partition_for_region(ctx.region))
+    partition = str(ctx.account.factory.base().get_partition_for_region(ctx.region))
     for name in TRIVY_ROLES:
         role = get_role(ctx, name)
         if role is None:

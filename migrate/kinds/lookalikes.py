@@ -20,6 +20,12 @@ LIVE_STACK_STATUSES = [
 ]
 
 
+# Substrings sent to CloudWatch Logs; LOOKALIKE_PATTERN then decides. They cover the pattern's
+# words in lower and title case ("defender-for-containers", "DefenderForContainers", "trivy",
+# "Trivy"); an all-capitals name is not found.
+LOG_GROUP_PATTERNS = ("ontainers", "rivy")
+
+
 def _keep(ctx: Ctx, kind: str, id_: str, advice: str, region: str | None = None) -> Resource:
     return Resource(ctx.account.id, region or ctx.region, kind, id_, Action.KEEP,
                     f"looks related to the Trivy scanner; not deleted by guess: {advice}")
@@ -38,10 +44,15 @@ def discover_regional(ctx: Ctx) -> list[Resource]:
         res.details = {k: definition[key] for k, key in (("task_role_arn", "taskRoleArn"), (
             "execution_role_arn", "executionRoleArn")) if definition.get(key)}
         out.append(res)
-    groups = paginate(ctx.client("logs"), "describe_log_groups", "logGroups")
-    out += [_keep(ctx, "log-group", g["logGroupName"], "if it held the Trivy scanner's logs and "
+    logs = ctx.client("logs")
+    # CloudWatch Logs filters by case-sensitive substring (docs/reference.md §9): one small
+    # answer per pattern instead of every log group of the account, 50 a page.
+    names = {g["logGroupName"] for pattern in LOG_GROUP_PATTERNS
+             for g in paginate(logs, "describe_log_groups", "logGroups",
+                               logGroupNamePattern=pattern)}
+    out += [_keep(ctx, "log-group", name, "if it held the Trivy scanner's logs and "
                   "you no longer need them, `aws logs delete-log-group`")
-            for g in groups if LOOKALIKE_PATTERN.search(g["logGroupName"])]
+            for name in sorted(names) if LOOKALIKE_PATTERN.search(name)]
     cfn = ctx.client("cloudformation")
     stacks = paginate(cfn, "list_stacks", "StackSummaries", StackStatusFilter=LIVE_STACK_STATUSES)
     out += [_keep(ctx, "cloudformation-stack", s["StackName"], "if it is the old Trivy "
@@ -55,7 +66,9 @@ def discover_regional(ctx: Ctx) -> list[Resource]:
 
 
 def discover_global(ctx: Ctx) -> list[Resource]:
-    roles = paginate(ctx.client("iam"), "list_roles", "Roles")
+    # IAM has no name filter; 1000 a page (the most ListRoles gives) instead of its default 100.
+    roles = paginate(ctx.client("iam"), "list_roles", "Roles",
+                     PaginationConfig={"PageSize": 1000})
     return [_keep(ctx, "iam-role", r["RoleName"], "if it was the Trivy task's role, detach its "
                   "policies and delete it; the MDVM connector uses other roles",
                   region=GLOBAL_REGION)

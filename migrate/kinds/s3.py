@@ -39,7 +39,9 @@ def _object_lock(ctx: Ctx, name: str, region: str) -> bool:
 
 def discover(ctx: Ctx, regions: list[str]) -> list[Resource]:
     """List the account's buckets once; `ctx.region` is only where the listing call goes."""
-    names = sorted(b["Name"] for b in paginate(ctx.client("s3"), "list_buckets", "Buckets"))
+    # Prefix is filtered by S3 itself: an account with thousands of buckets answers in one page.
+    names = sorted(b["Name"] for b in paginate(ctx.client("s3"), "list_buckets", "Buckets",
+                                               Prefix=BUCKET_LOOKALIKE_PREFIX))
     found = (classify(ctx, name, regions) for name in names
              if name.startswith(BUCKET_LOOKALIKE_PREFIX))
     return [res for res in found if res is not None]

@@ -190,18 +190,28 @@ def _route_text(route: dict[str, Any]) -> str:
 
 def discover(ctx: Ctx, task_enis: set[str], cluster_active: bool) -> list[Resource]:
     ec2 = ctx.client("ec2")
+    # One call finds the Trivy-tagged VPCs and gateways (an account without them, the usual
+    # case, costs nothing more); then only those are described.
+    tagged: dict[str, set[str]] = {"vpc": set(), "internet-gateway": set()}
+    for tag in paginate(ec2, "describe_tags", "Tags", Filters=[
+            {"Name": "resource-type", "Values": list(tagged)},
+            {"Name": "key", "Values": list(TAG_KEYS)},
+            {"Name": "value", "Values": [NAME]}]):
+        tagged[tag["ResourceType"]].add(tag["ResourceId"])
     vpcs: dict[str, dict[str, Any]] = {}
-    for key in TAG_KEYS:
-        for vpc in paginate(ec2, "describe_vpcs", "Vpcs",
-                            Filters=[{"Name": f"tag:{key}", "Values": [NAME]}]):
-            vpcs[vpc["VpcId"]] = vpc
+    if tagged["vpc"]:
+        for vpc in paginate(ec2, "describe_vpcs", "Vpcs", Filters=[
+                {"Name": "vpc-id", "Values": sorted(tagged["vpc"])}]):
+            if has_trivy_tag(vpc.get("Tags")):
+                vpcs[vpc["VpcId"]] = vpc
     # A Trivy-tagged gateway may be detached already (an interrupted run): its route then
     # points at a detached gateway, and the gateway itself is still the scanner's to delete.
     igws: dict[str, dict[str, Any]] = {}
-    for key in TAG_KEYS:
-        for igw in paginate(ec2, "describe_internet_gateways", "InternetGateways",
-                            Filters=[{"Name": f"tag:{key}", "Values": [NAME]}]):
-            igws[igw["InternetGatewayId"]] = igw
+    if tagged["internet-gateway"]:
+        for igw in paginate(ec2, "describe_internet_gateways", "InternetGateways", Filters=[
+                {"Name": "internet-gateway-id", "Values": sorted(tagged["internet-gateway"])}]):
+            if has_trivy_tag(igw.get("Tags")):
+                igws[igw["InternetGatewayId"]] = igw
     out: list[Resource] = [
         Resource(ctx.account.id, ctx.region, "internet-gateway", igw_id, Action.DELETE,
                  "Trivy-tagged internet gateway, already detached from its VPC")
