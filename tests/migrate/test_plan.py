@@ -10,7 +10,7 @@ import pytest
 from moto.ec2.models import ec2_backends
 
 from localaws import seed
-from localaws.calls import record_calls
+from localaws.calls import CallLog, record_calls
 from migrate.aws import Account, SessionFactory
 from migrate.kinds.base import Ctx, ReadOnlyViolation
 from tests.migrate.conftest import ACCOUNT, Harness, by_key, deletes
@@ -221,12 +221,12 @@ def test_default_vpc_is_never_deleted(aws: boto3.Session, harness: Harness) -> N
 
 def test_mutating_call_while_planning_is_refused(aws: boto3.Session, harness: Harness) -> None:
     ids = seed.seed_trivy_leftovers(aws, "us-east-1")
-    session = boto3.Session()
-    log = record_calls(session)
-    ctx = Ctx(Account(ACCOUNT, SessionFactory()), "us-east-1", session)  # audit None: planning
+    logs: list[CallLog] = []
+    factory = SessionFactory(hook=lambda session: logs.append(record_calls(session)))
+    ctx = Ctx(Account(ACCOUNT, factory), "us-east-1")  # audit None: planning
 
     with pytest.raises(ReadOnlyViolation, match="ec2:DeleteVpc attempted while planning"):
         ctx.mutate("ec2", "DeleteVpc", ids.vpc_id, VpcId=ids.vpc_id)
 
-    assert list(log) == []
+    assert [c for log in logs for c in log] == []
     assert aws.client("ec2", region_name="us-east-1").describe_vpcs(VpcIds=[ids.vpc_id])["Vpcs"]
