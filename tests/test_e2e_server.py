@@ -227,10 +227,19 @@ def test_bad_input_exit_codes_before_any_scan(server: Server) -> None:
     assert "Traceback" not in done.stderr
 
 
+RESTORE_SIGINT_AND_EXEC = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
 def test_ctrl_c_at_the_prompt_exits_130_and_deletes_nothing(server: Server) -> None:
     ids = seed_trivy_leftovers(server.session, "us-east-1", objects=1)
     proc = subprocess.Popen(
-        [str(COMMAND), "trivy", "apply", "--regions", "us-east-1"],
+        # A terminal delivers Ctrl-C to a foreground command. A runner that starts the suite as a
+        # background job has SIGINT ignored, inherited through exec: restore it, then exec.
+        [sys.executable, "-c", RESTORE_SIGINT_AND_EXEC, str(COMMAND),
+         "trivy", "apply", "--regions", "us-east-1"],
         env=server.env, cwd=server.workdir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
