@@ -18,6 +18,8 @@ ERRORS = "tests/migrate/test_cli_errors.py"
 CONNECTOR = "tests/stacks/test_aws_connector.py"
 POLICIES = "tests/stacks/test_aws_policies.py"
 VPC = "migrate/kinds/vpc.py"
+IAM = "tests/migrate/test_iam_roles.py"
+READINESS = "tests/migrate/test_readiness.py"
 
 
 def _foreign(case: str) -> str:
@@ -168,6 +170,27 @@ MUTATIONS: tuple[Mutation, ...] = (
              "if now.kind in EPHEMERAL and now.parent in approved_ids:",
              "if now.kind in EPHEMERAL:",
              (f"{APPLY}::test_plan_file_never_deletes_what_appeared_in_a_vpc_it_kept",)),
+    # --- the retired scanner's IAM (issue 10) and the MDVM readiness gate -----------------------
+    Mutation("iam-role-any-audience", "a scanner-named role must trust Defender's OIDC provider "
+             "with the containers audience", "migrate/kinds/iam.py",
+             "        if [audience] not in values:", "        if False:",
+             (f"{IAM}::test_a_role_with_the_name_but_another_trust_is_a_lookalike",)),
+    Mutation("iam-task-role-any-principal", "a scanner-named task role must trust only "
+             "ecs-tasks.amazonaws.com", "migrate/kinds/iam.py",
+             '            return f"it trusts {principal!r}, not only {service}"',
+             "            continue",
+             (f"{IAM}::test_a_role_with_the_name_but_another_trust_is_a_lookalike",)),
+    Mutation("iam-policy-attached-elsewhere", "a scanner policy attached to anything that stays "
+             "is kept", "migrate/kinds/iam.py", "        if others:", "        if False:",
+             (f"{IAM}::test_policy_attached_to_something_else_stays",)),
+    Mutation("iam-role-used-by-kept-task-definition", "a scanner role that a kept task "
+             "definition names is kept", "migrate/kinds/iam.py",
+             "        if user is not None:", "        if False:",
+             (f"{IAM}::test_role_named_by_a_kept_task_definition_stays",)),
+    Mutation("readiness-any-trust", "an account is ready only when the image-assessment role "
+             "trusts Defender's OIDC provider", "migrate/readiness.py",
+             "    if why_not is not None:", "    if False:",
+             (f"{READINESS}::test_a_role_without_defenders_trust_is_not_ready",)),
     # --- the AWS connector stack ----------------------------------------------------------------
     Mutation("trust-any-audience", "OIDC roles trust only their audience",
              "stacks/aws_connector/policies.py",
