@@ -11,7 +11,6 @@ take far longer to seed than the run being measured. The Trivy leftovers go thro
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
 import warnings
@@ -22,15 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
-from werkzeug.serving import make_server
 
 from localaws import motofixes
 from localaws.seed import seed_trivy_leftovers
+from localaws.server import moto_wsgi_app, serve_in_thread
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -84,18 +78,10 @@ class LatencyProxy:
 def latency_moto_server(latency: float = 0.05) -> Iterator[tuple[str, LatencyProxy]]:
     """A moto server on an ephemeral localhost port behind a `LatencyProxy`; yields
     (endpoint URL, proxy)."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     motofixes.install()
-    proxy = LatencyProxy(DomainDispatcherApplication(create_backend_app), latency)
-    server = make_server("127.0.0.1", 0, proxy, threaded=True,
-                         request_handler=MotoRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", proxy
-    finally:
-        server.shutdown()
-        thread.join()
+    proxy = LatencyProxy(moto_wsgi_app(), latency)
+    with serve_in_thread(proxy) as endpoint:
+        yield endpoint, proxy
 
 
 def account_of_key(access_key: str) -> str:

@@ -86,15 +86,28 @@ class CountingApp:
         return taken
 
 
+def moto_wsgi_app() -> Any:
+    """moto's WSGI application, every service in one, for a middleware to wrap."""
+    return DomainDispatcherApplication(create_backend_app)
+
+
 @contextmanager
-def counting_moto_server() -> Iterator[tuple[str, CountingApp]]:
+def serve_in_thread(app: Any) -> Iterator[str]:
+    """Serve a WSGI app wrapping moto (a counting or latency-adding middleware) on an ephemeral
+    localhost port in a thread; yields the endpoint URL."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = CountingApp(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", app
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join()
+
+
+@contextmanager
+def counting_moto_server() -> Iterator[tuple[str, CountingApp]]:
+    app = CountingApp(moto_wsgi_app())
+    with serve_in_thread(app) as endpoint:
+        yield endpoint, app
