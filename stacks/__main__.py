@@ -24,3 +24,10 @@ if config.aws is not None:
     aws_connector = AwsConnector("defender-aws", AwsConnectorArgs(config.aws))
     pulumi.export("awsConnectorId", aws_connector.connector_id)
     pulumi.export("awsRoleArns", aws_connector.role_arns)
+
+if config.gcp is not None:
+    from stacks.gcp_connector import GcpConnector, GcpConnectorArgs
+
+    gcp_connector = GcpConnector("defender-gcp", GcpConnectorArgs(config.gcp))
+    pulumi.export("gcpConnectorId", gcp_connector.connector_id)
+    pulumi.export("gcpServiceAccountEmails", gcp_connector.service_account_emails)

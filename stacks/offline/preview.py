@@ -60,10 +60,26 @@ def _aws_account(stack: StackFile) -> str | None:
     return account if isinstance(account, str) else None
 
 
+def _gcp_identity(stack: StackFile) -> dict[str, str]:
+    """PlaceholderMocks' GCP fields from `gcp.projectId`, `projectNumber`, `organizationId`."""
+    try:
+        raw = json.loads(stack.config.get(f"{PROJECT}:gcp", "null"))
+    except json.JSONDecodeError:
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    organization = raw.get("organization")
+    found = {"gcp_project": raw.get("projectId"), "gcp_project_number": raw.get("projectNumber"),
+             "gcp_organization": organization.get("organizationId")
+             if isinstance(organization, dict) else None}
+    return {key: value for key, value in found.items() if isinstance(value, str)}
+
+
 def render(stack: StackFile) -> Rendering:
     """Run the program with the stack's config; raise `pulumi.RunError` for invalid config."""
     account = _aws_account(stack)
-    mocks = PlaceholderMocks(aws_account=account or "000000000000")
+    gcp = _gcp_identity(stack)
+    mocks = PlaceholderMocks(aws_account=account or "000000000000", **gcp)
     monitor = RecordingMonitor(mocks)
     # set_mocks keeps an existing root stack resource (and its exports) from an earlier run.
     settings.ROOT.set(None)
@@ -99,6 +115,9 @@ def header(rendering: Rendering) -> list[str]:
     if rendering.aws_account:
         lines.append(f"AWS answers as if the credentials were for account "
                      f"{rendering.aws_account} (pulumi up checks that they are).")
+    if any(r.type.startswith("gcp:") for r in rendering.registrations):
+        lines.append("GCP answers as if the provider were set to the stack's projectId (and "
+                     "organization), with its projectNumber (pulumi up checks that they are).")
     if stack.secret_keys:
         lines.append(f"Secret values are not decrypted: {', '.join(stack.secret_keys)}.")
     return lines

@@ -64,6 +64,21 @@ SHOWN: dict[str, tuple[str, ...]] = {
     "aws:cloudformation/stackSetInstance:StackSetInstance": (
         "stackSetName", "deploymentTargets", "stackSetInstanceRegion", "region",
     ),
+    "gcp:projects/service:Service": ("project", "service", "disableOnDestroy"),
+    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": (
+        "project", "workloadIdentityPoolId", "displayName",
+    ),
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (
+        "workloadIdentityPoolProviderId", "oidc", "attributeMapping",
+    ),
+    "gcp:serviceaccount/account:Account": ("project", "accountId", "displayName"),
+    "gcp:serviceaccount/iAMMember:IAMMember": ("serviceAccountId", "role", "member"),
+    "gcp:projects/iAMCustomRole:IAMCustomRole": ("project", "roleId", "stage", "permissions"),
+    "gcp:organizations/iAMCustomRole:IAMCustomRole": ("orgId", "roleId", "stage", "permissions"),
+    "gcp:projects/iAMMember:IAMMember": ("project", "role", "member"),
+    "gcp:organizations/iAMMember:IAMMember": ("orgId", "role", "member"),
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig": ("project", "service", "auditLogConfigs"),
+    "gcp:organizations/iamAuditConfig:IamAuditConfig": ("orgId", "service", "auditLogConfigs"),
 }
 
 
@@ -158,7 +173,23 @@ def _offerings(value: Any) -> str:
     )
 
 
+def _oidc(value: Any) -> str:
+    if not isinstance(value, dict):
+        return _compact(value)
+    return (f"issuer {value.get('issuerUri')}, audiences "
+            f"{_listed(value.get('allowedAudiences') or [])}")
+
+
+def _log_types(value: Any) -> str:
+    if not isinstance(value, list):
+        return _compact(value)
+    return ", ".join(str(c.get("logType")) for c in value if isinstance(c, dict))
+
+
 FORMATTERS: dict[str, Callable[[Any], str]] = {
+    "permissions": _listed,
+    "oidc": _oidc,
+    "auditLogConfigs": _log_types,
     "policyDefinitionId": _definition,
     "roleDefinitionId": _role_definition,
     "assumeRolePolicy": _document(trust=True),
