@@ -278,7 +278,7 @@ def with_checkout_of_stacks(runner: Runner) -> None:
 INSTALLED = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/bin{os.pathsep}/bin"}
 
 
-@pytest.mark.parametrize("example", ["aws-account", "policy-management-group"])
+@pytest.mark.parametrize("example", ["aws-account", "policy-management-group", "gcp-project"])
 def test_offline_preview_step_puts_the_rendering_in_the_summary(runner: Runner,
                                                                 example: str) -> None:
     with_checkout_of_stacks(runner)
@@ -290,8 +290,8 @@ def test_offline_preview_step_puts_the_rendering_in_the_summary(runner: Runner,
     assert summary.startswith("## Offline preview of `fork`\n")
     assert "Offline preview of stack 'fork' (Pulumi.fork.yaml)" in summary
     assert summary.rstrip().endswith("```")
-    kind = "defender:aws:Connector" if example.startswith("aws") else \
-        "defender:policy:ContainersPolicy"
+    kind = {"aws": "defender:aws:Connector", "gcp": "defender:gcp:GcpConnector"}.get(
+        example[:3], "defender:policy:ContainersPolicy")
     assert f"{kind}  " in summary
 
 

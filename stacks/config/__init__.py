@@ -17,8 +17,15 @@ from stacks.config.azure import AzurePolicyConfig, parse_azure
 from stacks.config.errors import PROJECT, ConfigError
 from stacks.config.gcp import GcpConnectorConfig, parse_gcp
 
-__all__ = ["PROJECT", "AwsConnectorConfig", "AzurePolicyConfig", "ConfigError", "StackConfig",
-           "GcpConnectorConfig", "load_config"]
+__all__ = [
+    "PROJECT",
+    "AwsConnectorConfig",
+    "AzurePolicyConfig",
+    "ConfigError",
+    "GcpConnectorConfig",
+    "StackConfig",
+    "load_config",
+]
 
 
 @dataclass(frozen=True)

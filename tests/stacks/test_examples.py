@@ -28,6 +28,11 @@ STACK_SET = "aws:cloudformation/stackSet:StackSet"
 STACK_SET_INSTANCE = "aws:cloudformation/stackSetInstance:StackSetInstance"
 TRUSTED_ACCESS = "azure-native:containerservice:TrustedAccessRoleBinding"
 WORKSPACE = "azure-native:operationalinsights:Workspace"
+GCP_ACCOUNT = "gcp:serviceaccount/account:Account"
+GCP_POOL = "gcp:iam/workloadIdentityPool:WorkloadIdentityPool"
+GCP_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
+GCP_ORG_ROLE = "gcp:organizations/iAMCustomRole:IAMCustomRole"
+GCP_PROJECT_MEMBER = "gcp:projects/iAMMember:IAMMember"
 
 
 def example(stack: str) -> Path:
@@ -53,10 +58,11 @@ def of_type(rendering: Rendering, type_: str) -> list[dict[str, Any]]:
     return [r.inputs for r in rendering.registrations if r.type == type_]
 
 
-def test_the_four_documented_examples_are_committed() -> None:
+def test_the_six_documented_examples_are_committed() -> None:
     assert {p.name for p in EXAMPLES} == {
         "Pulumi.policy-management-group.yaml", "Pulumi.aws-account.yaml",
         "Pulumi.aws-organization.yaml", "Pulumi.locked-clusters.yaml",
+        "Pulumi.gcp-project.yaml", "Pulumi.gcp-organization.yaml",
     }
 
 
@@ -69,7 +75,7 @@ def test_ci_does_not_take_the_examples_for_stacks_to_deploy() -> None:
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_every_example_passes_the_config_validation_and_renders(path: Path) -> None:
     config = validated(path)
-    assert config.azure is not None or config.aws is not None
+    assert config.azure is not None or config.aws is not None or config.gcp is not None
     rendering = rendered(path)
     assert any(r.custom for r in rendering.registrations)
 
@@ -169,3 +175,49 @@ def test_locked_clusters_example_binds_trusted_access_and_tagged_workspaces() ->
     assert set(sensors) == {"mdc-aks-sensor-weu", "mdc-aks-sensor-eus"}
     assert sensors["mdc-aks-sensor-weu"]["parameters"]["logAnalyticsWorkspaceResourceId"][
         "value"].endswith("/workspaces/mdc-sensor-westeurope")
+
+
+def test_gcp_project_example_shows_identities_roles_and_offerings() -> None:
+    config = validated(example("gcp-project"))
+    assert (config.azure, config.aws) == (None, None)
+    assert config.gcp is not None
+    assert config.gcp.organization is None
+    rendering = rendered(example("gcp-project"))
+    accounts = {a["accountId"] for a in of_type(rendering, GCP_ACCOUNT)}
+    assert accounts == {"microsoft-defender-containers", "ms-defender-containers-stream",
+                        "mdc-containers-k8s-operator", "mdc-containers-artifact-assess",
+                        "microsoft-defender-cspm"}
+    assert {p["workloadIdentityPoolProviderId"] for p in of_type(rendering, GCP_PROVIDER)} == {
+        "containers", "containers-streams", "cspm"}
+    (pool,) = of_type(rendering, GCP_POOL)
+    assert pool["workloadIdentityPoolId"] == "11111111111111111111111111111111"
+    (connector,) = of_type(rendering, CONNECTOR)
+    assert connector["hierarchyIdentifier"] == "123456789012"
+    offerings = {o["offeringType"]: o for o in connector["offerings"]}
+    assert set(offerings) == {"CspmMonitorGcp", "DefenderForContainersGcp"}
+    # The emails the offline mocks give are GCP's own form for the stack's project.
+    assert offerings["DefenderForContainersGcp"]["mdcContainersImageAssessment"] == {
+        "enabled": True, "workloadIdentityProviderId": "containers",
+        "serviceAccountEmailAddress":
+            "mdc-containers-artifact-assess@contoso-gke-prod.iam.gserviceaccount.com"}
+    assert of_type(rendering, GCP_ORG_ROLE) == []
+    assert rendering.outputs["gcpServiceAccountEmails"]["cspm"] == (
+        "microsoft-defender-cspm@contoso-gke-prod.iam.gserviceaccount.com")
+
+
+def test_gcp_organization_example_grants_on_the_organization() -> None:
+    config = validated(example("gcp-organization"))
+    assert config.gcp is not None
+    assert config.gcp.organization is not None
+    rendering = rendered(example("gcp-organization"))
+    assert {r["orgId"] for r in of_type(rendering, GCP_ORG_ROLE)} == {"123456789012"}
+    assert of_type(rendering, GCP_PROJECT_MEMBER) == []
+    assert "mdc-onboarding-sa" in {a["accountId"] for a in of_type(rendering, GCP_ACCOUNT)}
+    (connector,) = of_type(rendering, CONNECTOR)
+    organization = connector["environmentData"]["organizationalData"]
+    assert organization == {
+        "organizationMembershipType": "Organization",
+        "excludedProjectNumbers": ["456789012345"],
+        "serviceAccountEmailAddress":
+            "mdc-onboarding-sa@mdc-mgmt-proj-123456789012.iam.gserviceaccount.com",
+        "workloadIdentityProviderId": "auto-provisioner"}

@@ -191,7 +191,7 @@ def test_the_offline_preview_exits_1_with_one_line_naming_the_key(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, message: str) -> None:
     # In process: test_offline_preview.py runs `python -m stacks.offline` itself for exit 1.
     base = (ROOT / "examples" / "Pulumi.gcp-project.yaml").read_text()
-    key = line.split(":")[0]
+    key = line.split(":", maxsplit=1)[0]
     text = "\n".join(line if other.startswith(key + ":") else other
                      for other in base.splitlines())
     if line not in text:
