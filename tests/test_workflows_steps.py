@@ -21,10 +21,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
-SCRIPTS = ("list_stacks.py", "migrate_targets.py", "plan_summary.py")
+SCRIPTS = ("list_stacks.py", "migrate_targets.py", "plan_summary.py", "gcp_oidc_credentials.py")
 # What those entry points import: a runner checks out the repository, nothing installed yet.
 MODULES = ("migrate/__init__.py", "migrate/plan_summary.py", "migrate/ci_targets.py",
-           "stacks/__init__.py", "stacks/stack_files.py")
+           "stacks/__init__.py", "stacks/stack_files.py", "stacks/gcp_ci_credentials.py")
 
 FAKE = textwrap.dedent(
     """\
@@ -303,3 +303,62 @@ def test_offline_preview_step_fails_on_bad_config_naming_the_key(runner: Runner)
                         env={"STACK": "fork", **INSTALLED})
     assert result.returncode == 1
     assert "error: defender-containers:aws.accountId: must be a 12-digit" in result.stderr
+
+
+PROVIDER_NAME = ("projects/123456789012/locations/global/workloadIdentityPools/github/"
+                 "providers/github-actions")
+
+
+@pytest.mark.parametrize("workflow", ["preview", "up"])
+def test_google_sign_in_step_points_the_gcp_provider_at_a_keyless_credential_file(
+        runner: Runner, workflow: str) -> None:
+    temp = runner.workspace / "runner-temp"
+    temp.mkdir()
+    github_env = runner.workspace / "github-env"
+    job = "preview" if workflow == "preview" else "up"
+    spec = step(workflow, job, "Sign in to Google Cloud (OIDC)")
+    assert spec["if"] == "vars.GCP_WORKLOAD_IDENTITY_PROVIDER != ''"
+    result = runner.run(workflow, job, "Sign in to Google Cloud (OIDC)", env={
+        "RUNNER_TEMP": str(temp), "GITHUB_ENV": str(github_env),
+        "GCP_WORKLOAD_IDENTITY_PROVIDER": PROVIDER_NAME,
+        "GCP_SERVICE_ACCOUNT": "pulumi@ci-project.iam.gserviceaccount.com",
+        "ACTIONS_ID_TOKEN_REQUEST_URL": "https://token.actions.example/req?api-version=2.0",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "runner-bearer"})
+    assert result.returncode == 0, result.stderr
+    path = temp / "gcp-credentials.json"
+    assert github_env.read_text() == f"GOOGLE_APPLICATION_CREDENTIALS={path}\n"
+    assert path.stat().st_mode & 0o777 == 0o600
+    document = json.loads(path.read_text())
+    assert document["type"] == "external_account"
+    assert document["audience"] == f"//iam.googleapis.com/{PROVIDER_NAME}"
+    assert document["service_account_impersonation_url"].endswith(
+        "/serviceAccounts/pulumi@ci-project.iam.gserviceaccount.com:generateAccessToken")
+    assert document["credential_source"]["url"] == (
+        "https://token.actions.example/req?api-version=2.0&audience="
+        "https%3A%2F%2Fiam.googleapis.com%2F" + PROVIDER_NAME.replace("/", "%2F"))
+    assert document["credential_source"]["headers"] == {"Authorization": "Bearer runner-bearer"}
+    # Before Pulumi runs, in the same job as the other sign-ins.
+    steps = yaml.safe_load((WORKFLOWS / f"{workflow}.yml").read_text())["jobs"][job]["steps"]
+    names = [s.get("name", "") for s in steps]
+    assert names.index("Sign in to Google Cloud (OIDC)") < names.index(f"pulumi {workflow}")
+
+
+@pytest.mark.parametrize(("env", "problem"), [
+    ({"GCP_WORKLOAD_IDENTITY_PROVIDER": "github-actions"}, "GCP_WORKLOAD_IDENTITY_PROVIDER is"),
+    ({"GCP_SERVICE_ACCOUNT": "pulumi"}, "GCP_SERVICE_ACCOUNT is 'pulumi'"),
+    ({"ACTIONS_ID_TOKEN_REQUEST_TOKEN": ""}, "id-token: write"),
+])
+def test_google_sign_in_step_fails_in_one_line_naming_what_is_missing(
+        runner: Runner, env: dict[str, str], problem: str) -> None:
+    good = {"GCP_WORKLOAD_IDENTITY_PROVIDER": PROVIDER_NAME,
+            "GCP_SERVICE_ACCOUNT": "pulumi@ci-project.iam.gserviceaccount.com",
+            "ACTIONS_ID_TOKEN_REQUEST_URL": "https://token.actions.example/req?x=1",
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "runner-bearer"}
+    result = runner.run("preview", "preview", "Sign in to Google Cloud (OIDC)", env={
+        "RUNNER_TEMP": str(runner.workspace), "GITHUB_ENV": "/dev/null",
+        **good, **env})
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("gcp_oidc_credentials.py: error: ")
+    assert problem in line
+    assert not (runner.workspace / "gcp-credentials.json").exists()
