@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from stacks.gcp_ci_credentials import CredentialsError, write  # noqa: E402
+from stacks.gcp_ci_credentials import CredentialsError, write
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -55,15 +55,15 @@ DEFAULT_SERVICE_ACCOUNT_IDS: Mapping[str, str] = {
 }
 
 # Unknown in the contract: only the 2023 onboarding module grants these two predefined roles.
-CONTAINERS_PREDEFINED_ROLES = ("roles/container.admin", "roles/pubsub.admin")
+CONTAINERS_PREDEFINED_ROLES: tuple[str, ...] = ("roles/container.admin", "roles/pubsub.admin")
 # Documented in Microsoft's network reference without naming a service account: bound to the
 # Kubernetes operator's (INFERRED).
-K8S_OPERATOR_EXTRA_ROLES = ("MDCGkeContainerResponseActionsRole",
+K8S_OPERATOR_EXTRA_ROLES: tuple[str, ...] = ("MDCGkeContainerResponseActionsRole",
                             "MDCGkeContainerInventoryCollectionRole")
 # The Kubernetes Engine Data Access audit log types (INFERRED from third-party copies).
-AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
+AUDIT_LOG_TYPES: tuple[str, ...] = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
 # The quickstart's required APIs plus the Containers ones (pubsub: INFERRED).
-APIS = (
+APIS: tuple[str, ...] = (
     "iam.googleapis.com",
     "sts.googleapis.com",
     "cloudresourcemanager.googleapis.com",

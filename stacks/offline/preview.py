@@ -60,26 +60,30 @@ def _aws_account(stack: StackFile) -> str | None:
     return account if isinstance(account, str) else None
 
 
-def _gcp_identity(stack: StackFile) -> dict[str, str]:
-    """PlaceholderMocks' GCP fields from `gcp.projectId`, `projectNumber`, `organizationId`."""
+def _gcp_identity(stack: StackFile) -> tuple[str, str, str]:
+    """(projectId, projectNumber, organizationId) the GCP lookups answer with."""
     try:
         raw = json.loads(stack.config.get(f"{PROJECT}:gcp", "null"))
     except json.JSONDecodeError:
-        return {}
-    if not isinstance(raw, dict):
-        return {}
+        raw = None
+    raw = raw if isinstance(raw, dict) else {}
     organization = raw.get("organization")
-    found = {"gcp_project": raw.get("projectId"), "gcp_project_number": raw.get("projectNumber"),
-             "gcp_organization": organization.get("organizationId")
-             if isinstance(organization, dict) else None}
-    return {key: value for key, value in found.items() if isinstance(value, str)}
+    organization = organization if isinstance(organization, dict) else {}
+
+    def text(value: Any, default: str) -> str:
+        return value if isinstance(value, str) else default
+
+    return (text(raw.get("projectId"), "offline-preview-project"),
+            text(raw.get("projectNumber"), "000000000000"),
+            text(organization.get("organizationId"), "000000000000"))
 
 
 def render(stack: StackFile) -> Rendering:
     """Run the program with the stack's config; raise `pulumi.RunError` for invalid config."""
     account = _aws_account(stack)
-    gcp = _gcp_identity(stack)
-    mocks = PlaceholderMocks(aws_account=account or "000000000000", **gcp)
+    project, number, organization = _gcp_identity(stack)
+    mocks = PlaceholderMocks(aws_account=account or "000000000000", gcp_project=project,
+                             gcp_project_number=number, gcp_organization=organization)
     monitor = RecordingMonitor(mocks)
     # set_mocks keeps an existing root stack resource (and its exports) from an earlier run.
     settings.ROOT.set(None)

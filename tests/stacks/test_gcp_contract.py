@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
+from tests.stacks.test_gcp_config import MINIMAL
 from tests.stacks.test_gcp_connector import (
     ACCOUNT,
     CONNECTOR,
-    MINIMAL,
     NUMBER,
     ORG,
     ORG_AUDIT,
