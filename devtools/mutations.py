@@ -20,6 +20,9 @@ POLICIES = "tests/stacks/test_aws_policies.py"
 VPC = "migrate/kinds/vpc.py"
 IAM = "tests/migrate/test_iam_roles.py"
 READINESS = "tests/migrate/test_readiness.py"
+GCP_COMPONENT = "stacks/gcp_connector/component.py"
+GCP_CONTRACT = "tests/stacks/test_gcp_contract.py"
+GCP_CONNECTOR = "tests/stacks/test_gcp_connector.py"
 
 
 def _foreign(case: str) -> str:
@@ -238,4 +241,99 @@ MUTATIONS: tuple[Mutation, ...] = (
              "client_id_lists=account.apply(lambda _: oidc_audiences(config)),",
              "client_id_lists=oidc_audiences(config),",
              (f"{CONNECTOR}::test_nothing_in_aws_is_registered_before_the_account_is_checked",)),
+    # --- issue 18: the GCP connector stack's identity rules ------------------------------------
+    Mutation("gcp-pool-id-with-hyphens", "the pool ID is the tenant without hyphens",
+             "stacks/config/gcp.py", 'or self.azure_tenant_id.replace("-", ""))',
+             "or self.azure_tenant_id)", (GCP_CONTRACT,)),
+    Mutation("gcp-provider-no-audience", "each provider allows its audience",
+             GCP_COMPONENT, "allowed_audiences=[provider.audience],", "allowed_audiences=[],",
+             (GCP_CONTRACT,)),
+    Mutation("gcp-provider-wrong-audience", "the data-collection provider allows only its own "
+             "audience", "stacks/config/gcp.py",
+             '("containers-streams", "api://2041288c-b303-4ca0-9076-9612db3beeb2")',
+             '("containers-streams", "api://6610e979-c931-41ec-adc7-b9920c9d52f1")',
+             (GCP_CONTRACT,)),
+    Mutation("gcp-provider-any-mapping", "providers map google.subject from the token's subject",
+             "stacks/gcp_connector/identity.py",
+             'ATTRIBUTE_MAPPING: Mapping[str, str] = {"google.subject": "assertion.sub"}',
+             'ATTRIBUTE_MAPPING: Mapping[str, str] = {"google.subject": "assertion.aud"}',
+             (GCP_CONTRACT,)),
+    Mutation("gcp-workload-identity-binding-dropped", "the pool may impersonate each account",
+             GCP_COMPONENT, "            serviceaccount.IAMMember(",
+             "            (lambda *_a, **_k: None)(", (GCP_CONTRACT,)),
+    Mutation("gcp-workload-identity-one-subject", "the binding names the whole pool",
+             GCP_COMPONENT, 'f"{pool_id}/*")', 'f"{pool_id}/subject/x")', (GCP_CONTRACT,)),
+    Mutation("gcp-permission-dropped", "custom roles hold every contract permission",
+             "stacks/gcp_connector/identity.py", '("container.clusters.update",)', "()",
+             (GCP_CONTRACT,)),
+    Mutation("gcp-permission-added", "custom roles hold nothing beyond the contract",
+             "stacks/gcp_connector/identity.py",
+             '("pubsub.subscriptions.consume", "pubsub.subscriptions.get")',
+             '("pubsub.subscriptions.consume", "pubsub.subscriptions.get", "pubsub.topics.delete")',
+             (GCP_CONTRACT,)),
+    Mutation("gcp-project-role-with-organization-permissions", "project custom roles leave out "
+             "organization-only permissions", "stacks/gcp_connector/identity.py",
+             "    if organization:\n        return role", "    if True:\n        return role",
+             (GCP_CONTRACT,)),
+    Mutation("gcp-api-dropped", "every contract API is enabled", "stacks/config/gcp.py",
+             '    "pubsub.googleapis.com",\n', "", (GCP_CONTRACT,)),
+    Mutation("gcp-api-disabled-on-destroy", "destroying the stack leaves the APIs on",
+             GCP_COMPONENT, "disable_on_destroy=False,", "disable_on_destroy=True,",
+             (f"{GCP_CONNECTOR}::test_apis_stay_on_and_audit_logs_are_retained_when_the_stack_is_"
+              "destroyed",)),
+    Mutation("gcp-audit-config-not-retained", "destroying the stack leaves the audit logs on",
+             GCP_COMPONENT, "retain_on_delete=True", "retain_on_delete=False",
+             (f"{GCP_CONNECTOR}::test_only_the_audit_config_is_retained_on_delete",)),
+    Mutation("gcp-audit-logs-dropped", "Kubernetes Engine Data Access logs are on",
+             GCP_COMPONENT, "            self._audit_logs(config, project, org)",
+             "            pass", (GCP_CONTRACT,)),
+    Mutation("gcp-grant-authoritative", "project grants never remove other members",
+             GCP_COMPONENT,
+             "projects.IAMMember(resource_name, project=project, role=role, member=member,",
+             "projects.IAMBinding(resource_name, project=project, role=role, members=[member],",
+             (f"{GCP_CONNECTOR}::test_iam_is_only_ever_added_never_made_authoritative",)),
+    Mutation("gcp-artifact-least-privilege-broad", "least privilege reads artifacts only",
+             "stacks/gcp_connector/identity.py",
+             "ARTIFACT_LEAST_PRIVILEGE if config.least_privilege",
+             "ARTIFACT_DEFAULT_ACCESS if config.least_privilege",
+             (f"{GCP_CONNECTOR}::test_least_privilege_reads_artifacts_and_default_access_may_"
+              "publish_results",)),
+    Mutation("gcp-cloud-logs-publisher-dropped", "the log sink writer may publish to Pub/Sub",
+             GCP_COMPONENT,
+             "if config.advanced.cloud_logs_publisher and config.offerings.containers:",
+             "if False:", (GCP_CONTRACT,)),
+    Mutation("gcp-connector-wrong-account", "the data pipeline names the data-collection account",
+             "stacks/gcp_connector/offerings.py",
+             'service_account_email_address=emails["dataCollection"],',
+             'service_account_email_address=emails["containers"],',
+             (f"{GCP_CONNECTOR}::test_the_connector_takes_emails_and_provider_ids_from_the_gcp_"
+              "resources",)),
+    Mutation("gcp-connector-wrong-provider", "the data pipeline names its own provider",
+             "stacks/gcp_connector/offerings.py",
+             'workload_identity_provider_id=providers["containersStreams"])),',
+             'workload_identity_provider_id=providers["containers"])),',
+             (GCP_CONTRACT,)),
+    Mutation("gcp-project-check-off", "nothing is created for another project",
+             GCP_COMPONENT, "    if provider_project != wanted:", "    if False:",
+             (f"{GCP_CONNECTOR}::test_credentials_for_another_project_create_nothing_in_either_"
+              "cloud",)),
+    Mutation("gcp-project-number-check-off", "the project number must be the project's",
+             GCP_COMPONENT, "    if str(number) != config.project_number:", "    if False:",
+             (f"{GCP_CONNECTOR}::test_credentials_for_another_project_create_nothing_in_either_"
+              "cloud",)),
+    Mutation("gcp-organization-check-off", "nothing is created for another organization",
+             GCP_COMPONENT, "    if found != wanted:", "    if False:",
+             (f"{GCP_CONNECTOR}::test_credentials_for_another_project_create_nothing_in_either_"
+              "cloud",)),
+    Mutation("gcp-resources-not-gated", "GCP resources wait for the project check",
+             GCP_COMPONENT, "        return project, None",
+             "        return pulumi.Output.from_input(config.project_id), None",
+             (f"{GCP_CONNECTOR}::test_nothing_in_gcp_is_registered_before_the_project_is_"
+              "checked",)),
+    Mutation("gcp-project-resources-not-gated-on-organization", "in organization mode, project "
+             "resources wait for the organization check too", GCP_COMPONENT,
+             "return pulumi.Output.all(project, org).apply(lambda ids: ids[0]), org",
+             "return project, org",
+             (f"{GCP_CONNECTOR}::test_credentials_for_another_project_create_nothing_in_either_"
+              "cloud",)),
 )
