@@ -1,5 +1,6 @@
 """The curated safety mutations: every rule that decides what `defender-migrate` deletes, and
-the AWS connector stack's trust, audience, role and dependency rules.
+the AWS connector stack's trust, audience, role and dependency rules, and the GCP connector
+stack's identity, API, audit-log and credential-check rules.
 
 Each entry breaks one rule with a one-line change and names the tests that must notice. When
 the code changes, `scripts/dev.py mutate` reports a mutation whose text no longer matches as

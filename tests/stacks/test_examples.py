@@ -14,7 +14,7 @@ import pytest
 from stacks import stack_files
 from stacks.config import StackConfig, load_config
 from stacks.offline.placeholders import RANDOM_UUID
-from stacks.offline.preview import Rendering, render
+from stacks.offline.preview import Rendering, header, render
 from stacks.offline.stackfile import read_stack_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -203,6 +203,8 @@ def test_gcp_project_example_shows_identities_roles_and_offerings() -> None:
     assert of_type(rendering, GCP_ORG_ROLE) == []
     assert rendering.outputs["gcpServiceAccountEmails"]["cspm"] == (
         "microsoft-defender-cspm@contoso-gke-prod.iam.gserviceaccount.com")
+    assert any(line.startswith("GCP answers as if the provider were set to the stack's "
+                               "projectId") for line in header(rendering))
 
 
 def test_gcp_organization_example_grants_on_the_organization() -> None:
