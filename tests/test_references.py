@@ -45,9 +45,16 @@ def missing_documents(path: Path, text: str) -> list[str]:
     return missing
 
 
+# Unmodified copies of public data (tests/fixtures/README.md): they name their sources' files in
+# other repositories (e.g. a Markdown page of Microsoft's docs repository).
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
 def test_every_document_named_in_the_repository_is_in_it() -> None:
     missing = []
     for path in text_files():
+        if path.is_relative_to(FIXTURES) and path.suffix == ".json":
+            continue
         missing += missing_documents(path, path.read_text(errors="replace"))
     assert missing == []
 
