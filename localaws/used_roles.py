@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import boto3
 
@@ -57,11 +58,15 @@ def register_task_definition(session: boto3.Session, region: str, role_name: str
     `role_name`, given as its ARN or (`short_name`) its bare name, both of which ECS accepts;
     returns its ARN."""
     named = role_name if short_name else role_arn(session, role_name)
-    key = "executionRoleArn" if as_execution_role else "taskRoleArn"
-    definition = session.client("ecs", region_name=region).register_task_definition(
-        family=family, containerDefinitions=[{"name": "api", "image": "nginx", "memory": 128}],
-        **{key: named})["taskDefinition"]
-    return str(definition["taskDefinitionArn"])
+    ecs = session.client("ecs", region_name=region)
+    containers: list[Any] = [{"name": "api", "image": "nginx", "memory": 128}]
+    if as_execution_role:
+        answer = ecs.register_task_definition(family=family, containerDefinitions=containers,
+                                              executionRoleArn=named)
+    else:
+        answer = ecs.register_task_definition(family=family, containerDefinitions=containers,
+                                              taskRoleArn=named)
+    return str(answer["taskDefinition"]["taskDefinitionArn"])
 
 
 @dataclass

@@ -65,7 +65,7 @@ def error_code(exc: BaseException) -> str:
     return ""
 
 
-def parse_timestamp(value: str | float) -> datetime:
+def parse_timestamp(value: str | int | float) -> datetime:
     """A timestamp of an answer, as the datetime the boto3 stubs promise, parsed fast.
 
     botocore's own parser (dateutil) cost more CPU than anything else in a listing of roles or
