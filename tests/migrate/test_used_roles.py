@@ -145,3 +145,16 @@ def test_task_definitions_are_read_only_in_accounts_with_a_role_to_delete(
     assert some["ListTaskDefinitions"] == 2
     assert some["DescribeTaskDefinition"] == 4
     assert some["GetRole"] == 2
+
+
+def test_readiness_from_the_listing_looks_for_the_role_by_name(aws: boto3.Session,
+                                                                harness: Harness) -> None:
+    # The scanner's VA role trusts Defender's OIDC provider for the containers audience too:
+    # only the image-assessment role's own name makes an account ready.
+    seed_used_scanner_iam(aws, REGION)
+
+    _, doc = harness.json("trivy", "plan", "--regions", REGION)
+
+    (state,) = doc["readiness"].values()
+    assert state["ready"] is False
+    assert "no IAM role MDCContainersImageAssessmentRole" in state["reason"]
