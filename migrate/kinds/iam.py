@@ -3,7 +3,10 @@
 A role is the scanner's only when its name is one Microsoft gave it AND its trust policy trusts
 exactly what the scanner's did (the Defender OIDC provider with the containers audience, or ECS
 tasks). Anything else with a similar name is a look-alike. IAM is global: these resources live
-in the account's `global` unit and are deleted after every region's ECS and VPC chain.
+in the account's `global` unit and are deleted after every region's ECS and VPC chain. A
+scanner role that an ACTIVE task definition of a scanned region still names (another team may
+run a service with it) stays, with the policies it holds: checked while planning and again by
+apply, just before deleting.
 """
 
 from __future__ import annotations
