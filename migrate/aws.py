@@ -69,7 +69,7 @@ def parse_timestamp(value: str | int | float) -> datetime:
     """A timestamp of an answer, as the datetime the boto3 stubs promise, parsed fast.
 
     botocore's own parser (dateutil) cost more CPU than anything else in a listing of roles or
-    stacks. AWS sends ISO 8601 (query and JSON protocols: `2026-11-30T09:00:00Z`, with or
+    stacks. AWS sends ISO 8601 (query and XML protocols: `2026-11-30T09:00:00Z`, with or
     without fractions), epoch seconds as numbers (JSON protocols) or RFC 822 (HTTP headers):
     `datetime.fromisoformat` takes the first (Python 3.11+), numbers are converted directly, and
     anything else goes to botocore's parser. A string without `-` at [4] and [7] is never taken

@@ -14,8 +14,7 @@ from botocore.utils import parse_timestamp as botocore_parse_timestamp
 
 from localaws import seed
 from localaws.used_roles import register_task_definition, seed_used_scanner_iam, use_role
-from migrate.aws import Account
-from botocore.utils import parse_timestamp
+from migrate.aws import Account, parse_timestamp
 from tests.migrate.conftest import Harness, by_key
 
 REGION = "us-east-1"
