@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from localaws.seed import seed_trivy_leftovers
 from migrate.document import problems
 from tests.test_e2e_server import COMMAND, Server, server
 
+ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.e2e
 __all__ = ["server"]  # the fixture, shared with test_e2e_server
 
@@ -114,6 +116,12 @@ def test_a_stopped_run_document_is_not_a_plan_file(server: Server, tmp_path: Pat
 
     assert applied.returncode == 3
     assert "stopped before scanning" in applied.stderr
+    # The CI summary step (.github/workflows/migrate-plan.yml) renders it with its error.
+    summary = subprocess.run([sys.executable, str(ROOT / "scripts" / "plan_summary.py"),
+                              str(stopped)], check=True, capture_output=True, text=True,
+                             timeout=60).stdout
+    assert "**1 error**" in summary
+    assert "unknown region mars-north-1" in summary
 
 
 def test_sigterm_stops_apply_like_ctrl_c_and_prints_the_document(server: Server) -> None:
