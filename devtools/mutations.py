@@ -24,6 +24,7 @@ READINESS = "tests/migrate/test_readiness.py"
 GCP_COMPONENT = "stacks/gcp_connector/component.py"
 GCP_CONTRACT = "tests/stacks/test_gcp_contract.py"
 GCP_CONNECTOR = "tests/stacks/test_gcp_connector.py"
+USED = "tests/migrate/test_used_roles.py"
 
 
 def _foreign(case: str) -> str:
@@ -187,10 +188,11 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("iam-policy-attached-elsewhere", "a scanner policy attached to anything that stays "
              "is kept", "migrate/kinds/iam.py", "        if others:", "        if False:",
              (f"{IAM}::test_policy_attached_to_something_else_stays",)),
-    Mutation("iam-role-used-by-kept-task-definition", "a scanner role that a kept task "
+    Mutation("iam-role-used-by-kept-task-definition", "a scanner role that an ACTIVE task "
              "definition names is kept", "migrate/kinds/iam.py",
-             "        if user is not None:", "        if False:",
-             (f"{IAM}::test_role_named_by_a_kept_task_definition_stays",)),
+             "        if res.action is Action.DELETE and user is not None:", "        if False:",
+             (f"{IAM}::test_role_named_by_a_kept_task_definition_stays",
+              f"{USED}::test_a_role_named_by_another_teams_task_definition_is_kept")),
     Mutation("readiness-any-trust", "an account is ready only when the image-assessment role "
              "trusts Defender's OIDC provider", "migrate/readiness.py",
              "    if why_not is not None:", "    if False:",
@@ -337,4 +339,72 @@ MUTATIONS: tuple[Mutation, ...] = (
              "return project, org",
              (f"{GCP_CONNECTOR}::test_credentials_for_another_project_create_nothing_in_either_"
               "cloud",)),
+    # --- issue 16a: used roles, roles still in use, one listing, options, the JSON document ----
+    Mutation("timestamps-raw", "the shared clients return datetimes, as their stubs promise",
+             "migrate/aws.py", "            timestamp_parser=parse_timestamp)",
+             "            timestamp_parser=lambda value: value)",
+             (f"{USED}::test_plan_shows_when_a_used_role_was_last_used",)),
+    Mutation("timestamp-epoch-string-as-iso", "only an ISO-shaped string goes to fromisoformat",
+             "migrate/aws.py", 'if len(value) >= 10 and value[4] == "-" and value[7] == "-":',
+             "if True:", (f"{USED}::test_timestamps_parse_as_botocore_would",)),
+    Mutation("iam-role-use-execution-role-ignored", "a task definition's execution role is in "
+             "use too", "migrate/kinds/iam.py",
+             'for key, what in (("taskRoleArn", "task"), ("executionRoleArn", "execution")):',
+             'for key, what in (("taskRoleArn", "task"),):',
+             (f"{USED}::test_a_role_named_by_another_teams_task_definition_is_kept",)),
+    Mutation("iam-role-use-arn-not-matched", "a task definition naming the role by its ARN "
+             "uses it", "migrate/kinds/iam.py",
+             'name = str(definition.get(key) or "").rsplit("/", 1)[-1]',
+             'name = str(definition.get(key) or "")',
+             (f"{USED}::test_a_role_named_by_another_teams_task_definition_is_kept",)),
+    Mutation("iam-role-use-first-region-only", "task definitions of every scanned region count",
+             "migrate/kinds/iam.py", "    for region in regions:\n        ecs = ",
+             "    for region in regions[:1]:\n        ecs = ",
+             (f"{USED}::test_a_role_named_by_another_teams_task_definition_is_kept",)),
+    Mutation("apply-skips-role-use-recheck", "apply re-checks task definitions before deleting "
+             "a role", "migrate/executor.py", "        return iam.discover(ctx, unit.regions)",
+             "        return iam.discover(ctx, ())",
+             (f"{USED}::test_a_task_definition_registered_after_the_plan_keeps_the_role_at_"
+              "apply",)),
+    Mutation("role-use-read-in-every-account", "task definitions are read only in accounts "
+             "with a role to delete", "migrate/kinds/iam.py",
+             "task_definition_users(ctx, regions, deleted_roles) if deleted_roles else {}",
+             "task_definition_users(ctx, regions, deleted_roles)",
+             (f"{USED}::test_task_definitions_are_read_only_in_accounts_with_a_role_to_delete",)),
+    Mutation("iam-getrole-unlisted", "no GetRole for a scanner role name the listing lacks",
+             "migrate/kinds/iam.py", "        if existing is not None and name not in existing:",
+             "        if False:",
+             ("tests/migrate/test_scale.py::test_calls_do_not_grow_with_what_else_the_account_"
+              "holds",)),
+    Mutation("readiness-any-listed-role", "readiness reads the image-assessment role itself "
+             "from the listing", "migrate/readiness.py",
+             'role = next((dict(r) for r in listed if r.get("RoleName") == role_name), None)',
+             "role = next((dict(r) for r in listed), None)",
+             (f"{USED}::test_readiness_from_the_listing_looks_for_the_role_by_name",)),
+    Mutation("repeated-option-last-wins", "a single-value option given twice is refused",
+             "migrate/options.py", "            if len(value) > 1:", "            if False:",
+             ("tests/migrate/test_repeated_options.py::test_a_single_value_option_given_twice_"
+              "is_refused",)),
+    Mutation("repeated-regions-last-wins", "--regions given twice scans both",
+             "migrate/options.py", '"--regions", metavar="R1,R2", multiple=True, callback=joined,',
+             '"--regions", metavar="R1,R2",',
+             ("tests/migrate/test_repeated_options.py::test_repeated_regions_and_accounts_"
+              "accumulate",)),
+    Mutation("json-error-document-dropped", "-o json prints a document when the run stops "
+             "early", "migrate/cli.py", "    if app.emitted or not _wants_json(app, argv):",
+             "    if True:",
+             ("tests/test_e2e_json_always.py::test_json_document_when_the_run_stops_before_"
+              "scanning",)),
+    Mutation("stopped-document-applied", "a stopped run's document is not a plan file",
+             "migrate/document.py", "    if t is None:", "    if False:",
+             ("tests/test_e2e_json_always.py::test_a_stopped_run_document_is_not_a_plan_file",)),
+    Mutation("sigterm-default", "SIGTERM stops like Ctrl-C", "migrate/cli.py",
+             "    previous = signal.signal(signal.SIGTERM, on_sigterm)",
+             "    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)",
+             ("tests/test_e2e_json_always.py::test_sigterm_stops_apply_like_ctrl_c_and_prints_"
+              "the_document",)),
+    Mutation("sigterm-exit-130", "SIGTERM exits 143", "migrate/cli.py",
+             "            code = EXIT_TERMINATED", "            pass",
+             ("tests/test_e2e_json_always.py::test_sigterm_stops_apply_like_ctrl_c_and_prints_"
+              "the_document",)),
 )

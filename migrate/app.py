@@ -36,6 +36,7 @@ class App:
     session_hook: SessionHook | None = None
     settings: Settings = field(default_factory=Settings)
     stop: threading.Event = field(default_factory=threading.Event)
+    emitted: bool = False  # the run's document has been printed
 
     @cached_property
     def factory(self) -> SessionFactory:
@@ -89,6 +90,7 @@ class App:
              errors: list[ScanError], applied: bool,
              readiness: dict[str, Readiness] | None = None) -> dict[str, Any]:
         doc = document.build(command, targets, resources, errors, readiness)
+        self.emitted = True
         if self.output == "json":
             click.echo(json.dumps(doc, indent=2))
         else:

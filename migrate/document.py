@@ -49,6 +49,23 @@ def build(command: str, targets: Targets, resources: list[Resource],
     }
 
 
+def stopped(command: str | None, error: str) -> dict[str, Any]:
+    """The document of a run that stopped before it knew its targets (no credentials, bad
+    input, interrupted while scanning): no targets, no resources, one error."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "command": command,
+        "created": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "targets": None,
+        "summary": {"delete": 0, "keep": 0, "accounts_done": 0, "accounts_failed": 0,
+                    "accounts_skipped": 0},
+        "errors": [{"account": None, "region": None, "error": error}],
+        "readiness": {},
+        "resources": [],
+    }
+
+
 def account_outcomes(accounts: list[str], resources: list[Resource],
                      errors: list[ScanError]) -> dict[str, int]:
     """How many accounts were done, failed (a scan error or a failed deletion) or skipped (a
@@ -114,6 +131,8 @@ def load_plan(path: Path) -> tuple[Targets, list[Resource], dict[str, Readiness]
     if first is not None:
         raise bad(first)
     t = doc["targets"]
+    if t is None:
+        raise bad("it records a run that stopped before scanning (see its errors)")
     targets = Targets(list(t["regions"]), list(t["accounts"]), t.get("role_name"))
     resources = [Resource.from_json(r) for r in doc["resources"]]
     known = known_regions()

@@ -11,6 +11,7 @@ EXIT_FAILED = 1
 EXIT_CHANGES = 2  # `plan --detailed-exitcode`: something would be deleted
 EXIT_USAGE = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # SIGTERM, handled like Ctrl-C (128 + 15, as shells report it)
 
 
 class MigrateError(click.ClickException):

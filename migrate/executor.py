@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -33,6 +34,7 @@ class Unit:
     bucket: bool = False
     extra: list[Resource] = field(default_factory=list)  # fresh finds reported beside the plan
     where: str = ""  # the region API calls go to; IAM units are `global` but need one
+    regions: Sequence[str] = ()  # IAM units: the plan's regions, whose task definitions count
 
     @property
     def label(self) -> str:
@@ -44,7 +46,7 @@ def _fresh(ctx: Ctx, unit: Unit) -> list[Resource]:
         found = s3.classify(ctx, unit.approved[0].id, [unit.region])
         return [] if found is None else [found]
     if unit.region == GLOBAL_REGION:
-        return iam.discover(ctx)
+        return iam.discover(ctx, unit.regions)
     findings = ecs.discover(ctx)
     vpcs = vpc.discover(ctx, findings.task_enis, findings.cluster_active)
     return [r for r in (*findings.resources, *vpcs) if KINDS.get(r.kind) is not None]
@@ -131,7 +133,7 @@ def _mark(resources: list[Resource], why: str, status: Status = Status.SKIPPED) 
 
 
 def units_for(approved: list[Resource], accounts: dict[str, Account],
-              home_region: str = "us-east-1") -> list[Unit]:
+              home_region: str = "us-east-1", regions: Sequence[str] = ()) -> list[Unit]:
     chains: dict[tuple[str, str], list[Resource]] = defaultdict(list)
     units: list[Unit] = []
     for res in approved:
@@ -139,7 +141,8 @@ def units_for(approved: list[Resource], accounts: dict[str, Account],
             units.append(Unit(accounts[res.account], res.region, [res], bucket=True))
         else:
             chains[(res.account, res.region)].append(res)
-    units += [Unit(accounts[a], r, chain, where=home_region if r == GLOBAL_REGION else r)
+    units += [Unit(accounts[a], r, chain, where=home_region if r == GLOBAL_REGION else r,
+                   regions=regions or (home_region,))
               for (a, r), chain in sorted(chains.items())]
     return units
 
@@ -151,14 +154,16 @@ def _unfinished(units: list[Unit], account: str) -> list[Resource]:
 
 def execute(approved: list[Resource], accounts: dict[str, Account], workers: int | None,
             settings: Settings, audit: AuditLog, stop: threading.Event,
-            reporter: Reporter, home_region: str = "us-east-1") -> list[Resource]:
+            reporter: Reporter, home_region: str = "us-east-1",
+            regions: Sequence[str] = ()) -> list[Resource]:
     """Delete the approved resources; returns them (and fresh finds) with a status each.
 
     Buckets and each region's ECS/VPC chain run first, concurrently; an account's IAM roles and
     policies only after all of them, and only when they all went (a Trivy task still running
     somewhere could be using the task role).
     """
-    units = units_for([r for r in approved if r.action is Action.DELETE], accounts, home_region)
+    units = units_for([r for r in approved if r.action is Action.DELETE], accounts, home_region,
+                      regions)
     regional = [u for u in units if u.region != GLOBAL_REGION]
     global_units = [u for u in units if u.region == GLOBAL_REGION]
     reporter.start("deleting", sum(len(u.approved) for u in units))

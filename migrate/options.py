@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from migrate.errors import InputError
 from migrate.fingerprint import IMAGE_ASSESSMENT_ROLE
@@ -34,24 +35,48 @@ def writable_file(ctx: click.Context, param: click.Parameter, value: Path | None
     return value
 
 
+class Once(click.Option):
+    """An option taking one value that refuses to be given twice (exit 3), where click would
+    silently keep the last one."""
+
+    def add_to_parser(self, parser: Any, ctx: click.Context) -> None:
+        # Every occurrence is collected, so that consume_value can see a repeat.
+        parser.add_option(obj=self, opts=self.opts, dest=self.name, action="append",
+                          nargs=self.nargs)
+
+    def consume_value(self, ctx: click.Context, opts: Mapping[str, Any]) -> tuple[Any, Any]:
+        value, source = super().consume_value(ctx, opts)
+        if source is ParameterSource.COMMANDLINE and isinstance(value, list):
+            if len(value) > 1:
+                raise InputError(f"{max(self.opts, key=len)} given {len(value)} times "
+                                 f"({', '.join(map(str, value))}): give it once")
+            value = value[0]
+        return value, source
+
+
+def joined(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> str | None:
+    """A repeatable list option (`--regions a --regions b,c`) as one comma-separated list."""
+    return ",".join(value) if value else None
+
+
 regions = click.option(
-    "--regions", metavar="R1,R2",
-    help="Regions to scan, comma-separated.  [default: us-east-1,eu-central-1, where the Trivy "
-         "scanner was deployed]")
+    "--regions", metavar="R1,R2", multiple=True, callback=joined,
+    help="Regions to scan, comma-separated (or the option repeated).  [default: "
+         "us-east-1,eu-central-1, where the Trivy scanner was deployed]")
 all_regions = click.option(
     "--all-regions", is_flag=True, help="Scan every region enabled in the account.")
 accounts = click.option(
-    "--accounts", metavar="ID,ID",
-    help="Accounts to work on, reached by assuming --role-name in each.  [default: the "
-         "credentials' own account]")
+    "--accounts", metavar="ID,ID", multiple=True, callback=joined,
+    help="Accounts to work on, reached by assuming --role-name in each (comma-separated, or the "
+         "option repeated).  [default: the credentials' own account]")
 organization = click.option(
     "--organization", is_flag=True,
     help="Work on every ACTIVE account of the AWS Organization (needs --role-name).")
 role_name = click.option(
-    "--role-name", metavar="ROLE",
+    "--role-name", metavar="ROLE", cls=Once,
     help="Role assumed in each other account: arn:aws:iam::<id>:role/ROLE.")
 concurrency = click.option(
-    "--concurrency", type=click.IntRange(1, 64), default=None,
+    "--concurrency", cls=Once, type=click.IntRange(1, 64), default=None,
     show_default="one per account/region unit, at most 32",
     help="Accounts/regions (and buckets) worked on at once.")
 
@@ -63,7 +88,7 @@ def targeting(func: F) -> F:
 
 
 out_file = click.option(
-    "--out", "out", type=click.Path(path_type=Path), callback=writable_file,
+    "--out", "out", cls=Once, type=click.Path(path_type=Path), callback=writable_file,
     help="Also write the plan as JSON to this file, for `trivy apply PLAN_FILE`.")
 detailed_exitcode = click.option(
     "--detailed-exitcode", is_flag=True,
@@ -71,11 +96,11 @@ detailed_exitcode = click.option(
 yes = click.option("--yes", "-y", is_flag=True,
                    help="Delete without asking to type the account ID(s).")
 audit_log = click.option(
-    "--audit-log", type=click.Path(path_type=Path), callback=writable_file,
+    "--audit-log", cls=Once, type=click.Path(path_type=Path), callback=writable_file,
     default=Path("defender-migrate-audit.jsonl"), show_default=True,
     help="JSON-lines file every mutating call is appended to.")
 eni_timeout = click.option(
-    "--eni-timeout", type=click.FloatRange(0), default=None, show_default="600",
+    "--eni-timeout", cls=Once, type=click.FloatRange(0), default=None, show_default="600",
     metavar="SECONDS", help="How long to wait for ECS to release a stopped task's network "
                             "interface before giving up.")
 skip_readiness_check = click.option(
@@ -83,7 +108,8 @@ skip_readiness_check = click.option(
     help="Delete even in accounts where MDVM image assessment is not onboarded (their registries "
          "are then left without vulnerability assessment).")
 image_assessment_role = click.option(
-    "--image-assessment-role", metavar="ROLE", default=IMAGE_ASSESSMENT_ROLE, show_default=True,
+    "--image-assessment-role", metavar="ROLE", cls=Once, default=IMAGE_ASSESSMENT_ROLE,
+    show_default=True,
     help="The MDVM image-assessment role whose presence (trusting Defender's OIDC provider) shows "
          "an account is ready for the clean-up.")
 

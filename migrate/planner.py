@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -44,8 +43,14 @@ def scan_region(ctx: Ctx) -> list[Resource]:
             *lookalikes.discover_regional(ctx)]
 
 
-def scan_account(ctx: Ctx, regions: list[str]) -> list[Resource]:
-    return [*s3.discover(ctx, regions), *iam.discover(ctx), *lookalikes.discover_global(ctx)]
+def scan_account(ctx: Ctx, regions: list[str]) -> tuple[list[Resource], Readiness]:
+    """The account-wide unit: buckets, IAM, and the MDVM readiness gate; one ListRoles listing
+    serves the IAM scan, its look-alikes and the gate."""
+    roles = iam.list_roles(ctx)
+    ready = check_readiness(ctx, ctx.settings.image_assessment_role, roles)
+    names = {str(r["RoleName"]) for r in roles}
+    return [*s3.discover(ctx, regions), *iam.discover(ctx, regions, names),
+            *lookalikes.discover_global(ctx, roles)], ready
 
 
 def order(resources: list[Resource]) -> list[Resource]:
@@ -85,16 +90,13 @@ def make_plan(accounts: list[Account], regions: list[str], workers: int | None,
     def work(unit: Unit) -> list[Resource]:
         where = regions[0] if unit.region == GLOBAL_REGION else unit.region
         ctx = Ctx(unit.account, where, conf, stop=stop, say=reporter.say)
-        scan: Callable[[], list[Resource]] = (
-            (lambda: scan_account(ctx, regions)) if unit.region == GLOBAL_REGION
-            else (lambda: scan_region(ctx)))
         try:
             with unit.account.active():
                 unit.account.reach()
-                if unit.region == GLOBAL_REGION:
-                    result.readiness[unit.account.id] = check_readiness(
-                        ctx, conf.image_assessment_role)
-                return scan()
+                if unit.region != GLOBAL_REGION:
+                    return scan_region(ctx)
+                found, result.readiness[unit.account.id] = scan_account(ctx, regions)
+                return found
         finally:
             reporter.step(f"scanned {unit.label}")
 
@@ -112,6 +114,5 @@ def make_plan(accounts: list[Account], regions: list[str], workers: int | None,
         else:
             result.resources += outcome
     reporter.finish()
-    iam.settle(result.resources)
     result.resources = order(result.resources)
     return result

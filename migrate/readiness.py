@@ -8,6 +8,7 @@ containers audience (docs/reference.md §3); its presence is the evidence checke
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,13 +36,19 @@ class Readiness:
         return cls(bool(doc["ready"]), str(doc["role"]), str(doc["reason"]))
 
 
-def check(ctx: Ctx, role_name: str) -> Readiness:
-    """One GetRole call; never raises for AWS errors (they make the account not ready)."""
-    try:
-        role = get_role(ctx, role_name)
-    except (ClientError, BotoCoreError) as exc:
-        return Readiness(False, role_name, f"cannot read IAM role {role_name}: "
-                                           f"{describe_error(exc)}")
+def check(ctx: Ctx, role_name: str,
+          listed: Iterable[Mapping[str, Any]] | None = None) -> Readiness:
+    """From the account's ListRoles listing when the caller has one (plan: no extra call; the
+    listing has each role's trust policy), else one GetRole call; never raises for AWS errors
+    (they make the account not ready)."""
+    if listed is not None:
+        role = next((dict(r) for r in listed if r.get("RoleName") == role_name), None)
+    else:
+        try:
+            role = get_role(ctx, role_name)
+        except (ClientError, BotoCoreError) as exc:
+            return Readiness(False, role_name, f"cannot read IAM role {role_name}: "
+                                               f"{describe_error(exc)}")
     if role is None:
         return Readiness(False, role_name, f"no IAM role {role_name}: MDVM image assessment is "
                                            "not onboarded in this account")

@@ -156,7 +156,7 @@ def apply(app: App, plan_file: Path | None, regions: str | None, all_regions: bo
     try:
         with app.reporter() as reporter:
             done = execute(deletes, reached, concurrency, settings, audit, app.stop, reporter,
-                           targets.regions[0])
+                           targets.regions[0], targets.regions)
     except KeyboardInterrupt:
         interrupted, done = True, deletes
     finally:

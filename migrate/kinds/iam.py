@@ -3,12 +3,15 @@
 A role is the scanner's only when its name is one Microsoft gave it AND its trust policy trusts
 exactly what the scanner's did (the Defender OIDC provider with the containers audience, or ECS
 tasks). Anything else with a similar name is a look-alike. IAM is global: these resources live
-in the account's `global` unit and are deleted after every region's ECS and VPC chain.
+in the account's `global` unit and are deleted after every region's ECS and VPC chain. A
+scanner role that an ACTIVE task definition of a scanned region still names (another team may
+run a service with it) stays, with the policies it holds: checked while planning and again by
+apply, just before deleting.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Sequence
 from functools import partial
 from typing import Any, ClassVar
 
@@ -98,14 +101,32 @@ def get_role(ctx: Ctx, name: str) -> dict[str, Any] | None:
         RoleName=name)["Role"]))
 
 
-def discover(ctx: Ctx) -> list[Resource]:
-    """The scanner's roles (delete) or same-named look-alikes (keep), then its policies."""
+def list_roles(ctx: Ctx) -> list[dict[str, Any]]:
+    """Every role of the account, 1000 a page (the most ListRoles gives; its default is 100).
+
+    AWS's ListRoles leaves out RoleLastUsed, Tags and PermissionsBoundary (moto too): whatever
+    needs those asks GetRole for the one role.
+    """
+    return list(paginate(ctx.client("iam"), "list_roles", "Roles",
+                         PaginationConfig={"PageSize": 1000}))
+
+
+def discover(ctx: Ctx, regions: Sequence[str],
+             existing: Collection[str] | None = None) -> list[Resource]:
+    """The scanner's roles (delete) or same-named look-alikes (keep), then its policies.
+
+    `existing`: the account's role names when a listing already says which exist (plan); an
+    account without any of the scanner's roles then costs no GetRole. None: ask GetRole for
+    each name (apply, where one account's listing may be thousands of roles).
+    """
     iam = ctx.client("iam")
     out: list[Resource] = []
     deleted_roles: set[str] = set()
     partition = str(ctx.account.factory.base().get_partition_for_region(ctx.region))
     for name in TRIVY_ROLES:
-        role = get_role(ctx, name)
+        if existing is not None and name not in existing:
+            continue
+        role = get_role(ctx, name)  # RoleLastUsed: only GetRole has it
         if role is None:
             continue
         partition = _partition(role["Arn"])
@@ -126,9 +147,44 @@ def discover(ctx: Ctx) -> list[Resource]:
                           f"last used {used or 'never'}")
             deleted_roles.add(name)
         out.append(res)
+    users = task_definition_users(ctx, regions, deleted_roles) if deleted_roles else {}
+    for res in out:
+        user = users.get(res.id)
+        if res.action is Action.DELETE and user is not None:
+            res.action = Action.KEEP
+            res.reason = (f"role of the retired Trivy scanner, but ACTIVE {user}: not deleted; "
+                          "deregister that task definition (or change its role) first, then "
+                          "plan again")
+            deleted_roles.discard(res.id)
     attached_arns = {arn for res in out for arn in res.details["attached_policies"]}
     out += _policies(ctx, partition, deleted_roles, attached_arns)
     return out
+
+
+def task_definition_users(ctx: Ctx, regions: Sequence[str],
+                          roles: Collection[str]) -> dict[str, str]:
+    """Which of `roles` an ACTIVE task definition of `regions` names as its task or execution
+    role (any family: another team's service may run with the scanner's role); role name ->
+    the first such task definition, said in words.
+
+    ECS cannot filter task definitions by role: every ACTIVE revision is described, which is why
+    this runs only for an account that has a role to delete.
+    """
+    found: dict[str, str] = {}
+    for region in regions:
+        ecs = ctx.client("ecs", region)
+        for arn in paginate(ecs, "list_task_definitions", "taskDefinitionArns",
+                            status="ACTIVE"):
+            definition = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+            for key, what in (("taskRoleArn", "task"), ("executionRoleArn", "execution")):
+                # The short name or the ARN (with any path) of the role, as registered.
+                name = str(definition.get(key) or "").rsplit("/", 1)[-1]
+                if name in roles and name not in found:
+                    found[name] = (f"task definition {arn.rsplit('/', 1)[-1]} in {region} "
+                                   f"names it as its {what} role")
+            if len(found) == len(roles):
+                return found
+    return found
 
 
 def _policies(ctx: Ctx, partition: str, deleted_roles: set[str],
@@ -166,38 +222,6 @@ def _attachments(iam: Any, arn: str) -> list[str]:
         found += [f"user {u['UserName']}" for u in page.get("PolicyUsers", [])]
         found += [f"group {g['GroupName']}" for g in page.get("PolicyGroups", [])]
     return found
-
-
-def settle(resources: list[Resource]) -> None:
-    """Keep a scanner role that something staying in the plan still uses (a kept task
-    definition names it), and then the policies only that role holds."""
-    kept_users: dict[tuple[str, str], str] = {}
-    for res in resources:
-        if res.action is Action.KEEP:
-            for arn in _role_refs(res.details):
-                kept_users.setdefault((res.account, arn.rsplit("/", 1)[-1]),
-                                      f"{res.kind} {res.id} ({res.region})")
-    kept_roles: set[tuple[str, str]] = set()
-    for res in resources:
-        if res.kind != "iam-role" or res.action is not Action.DELETE:
-            continue
-        user = kept_users.get((res.account, res.id))
-        if user is not None:
-            res.action = Action.KEEP
-            res.reason = (f"role of the retired Trivy scanner, but {user} uses it and stays: "
-                          "not deleted; remove that first, then plan again")
-            kept_roles.add((res.account, res.id))
-    for res in resources:
-        if res.kind == "iam-policy" and res.action is Action.DELETE:
-            holders = [u[5:] for u in res.details.get("attached_to", []) if u.startswith("role ")]
-            if any((res.account, h) in kept_roles for h in holders):
-                res.action = Action.KEEP
-                res.reason = ("customer-managed policy of the retired scanner, attached to a "
-                              "role that stays: not deleted")
-
-
-def _role_refs(details: dict[str, Any]) -> Iterable[str]:
-    return [str(details[k]) for k in ("task_role_arn", "execution_role_arn") if details.get(k)]
 
 
 class IamRole:

@@ -5,6 +5,9 @@ They are reported as `keep` with advice and never deleted by guess (docs/referen
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from migrate.fingerprint import LOOKALIKE_PATTERN, TRIVY_ROLES
 from migrate.kinds.base import Ctx, paginate
 from migrate.model import GLOBAL_REGION, Action, Resource
@@ -35,15 +38,10 @@ def discover_regional(ctx: Ctx) -> list[Resource]:
     out: list[Resource] = []
     families = paginate(ctx.client("ecs"), "list_task_definition_families", "families",
                         status="ACTIVE")
-    for family in sorted(f for f in families if LOOKALIKE_PATTERN.search(f)):
-        res = _keep(ctx, "ecs-task-definition", family, "if it ran the Trivy scanner, deregister "
-                    "its revisions with `aws ecs deregister-task-definition`")
-        # Roles it names stay in use while it stays (see kinds.iam.settle).
-        latest = ctx.client("ecs").describe_task_definition(taskDefinition=family)
-        definition = latest.get("taskDefinition", {})
-        res.details = {k: definition[key] for k, key in (("task_role_arn", "taskRoleArn"), (
-            "execution_role_arn", "executionRoleArn")) if definition.get(key)}
-        out.append(res)
+    # A scanner role one of them names is kept by kinds.iam (task_definition_users).
+    out += [_keep(ctx, "ecs-task-definition", family, "if it ran the Trivy scanner, deregister "
+                  "its revisions with `aws ecs deregister-task-definition`")
+            for family in sorted(f for f in families if LOOKALIKE_PATTERN.search(f))]
     logs = ctx.client("logs")
     # CloudWatch Logs filters by case-sensitive substring (docs/reference.md §9): one small
     # answer per pattern instead of every log group of the account, 50 a page.
@@ -65,10 +63,8 @@ def discover_regional(ctx: Ctx) -> list[Resource]:
     return out
 
 
-def discover_global(ctx: Ctx) -> list[Resource]:
-    # IAM has no name filter; 1000 a page (the most ListRoles gives) instead of its default 100.
-    roles = paginate(ctx.client("iam"), "list_roles", "Roles",
-                     PaginationConfig={"PageSize": 1000})
+def discover_global(ctx: Ctx, roles: Iterable[Mapping[str, Any]]) -> list[Resource]:
+    """`roles`: the account's ListRoles listing (IAM has no name filter)."""
     return [_keep(ctx, "iam-role", r["RoleName"], "if it was the Trivy task's role, detach its "
                   "policies and delete it; the MDVM connector uses other roles",
                   region=GLOBAL_REGION)

@@ -111,7 +111,7 @@ def test_role_named_by_a_kept_task_definition_stays(aws: boto3.Session,
 
     rows = by_key(doc)
     assert rows[("iam-role", trivy.task_role)]["action"] == "keep"
-    assert "ecs-task-definition defender-for-containers-va-scan" in rows[
+    assert "task definition defender-for-containers-va-scan:1 in us-east-1" in rows[
         ("iam-role", trivy.task_role)]["reason"]
     assert rows[("iam-policy", seed.TRIVY_POLICY_NAMES[1])]["action"] == "keep"
     assert rows[("iam-role", trivy.va_role)]["action"] == "delete"
