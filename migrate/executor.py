@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from migrate.audit import AuditLog
 from migrate.aws import Account, AccountUnreachable, describe_error
 from migrate.kinds import EPHEMERAL, KINDS, ecs, iam, rank, s3, vpc
-from migrate.kinds.base import Ctx, Settings, StopRequested
+from migrate.kinds.base import CannotDelete, Ctx, Settings, StopRequested
 from migrate.model import GLOBAL_REGION, Action, Resource, Status
 from migrate.progress import Reporter
 from migrate.runner import default_workers, run_all
@@ -116,7 +116,7 @@ def _run_unit_as_account(ctx: Ctx, unit: Unit, reporter: Reporter) -> None:
             _mark([res], str(exc) or INTERRUPTED)
             _mark(todo[i + 1:], INTERRUPTED)
             return
-        except (ClientError, BotoCoreError, RuntimeError) as exc:
+        except (ClientError, BotoCoreError, CannotDelete) as exc:
             res.status = Status.FAILED
             res.error = describe_error(exc)
             reporter.step(f"{unit.label}: FAILED {res.kind} {res.id}: {res.error}")

@@ -26,6 +26,15 @@ class StopRequested(Exception):
     """Ctrl-C was pressed: stop before the next mutating call."""
 
 
+class CannotDelete(Exception):
+    """AWS accepted the calls but the resource cannot go yet (still in use, still attached, some
+    objects refused): the run records it as this resource's failure and goes on with the rest.
+
+    A dedicated class, so that bugs (`NotImplementedError`, `RecursionError`, the read-only
+    guard below) are never mistaken for an expected per-resource failure.
+    """
+
+
 class ReadOnlyViolation(RuntimeError):
     """A mutating call was attempted while planning; a bug, never expected."""
 

@@ -26,7 +26,7 @@ from migrate.fingerprint import (
     TRIVY_ROLES,
     TRIVY_VA_ROLE_TRUST,
 )
-from migrate.kinds.base import Ctx, answer_or, paginate
+from migrate.kinds.base import CannotDelete, Ctx, answer_or, paginate
 from migrate.model import GLOBAL_REGION, Action, Resource, Status
 
 NO_ENTITY = {"NoSuchEntity"}
@@ -270,7 +270,7 @@ class IamPolicy:
             return Status.ALREADY_GONE
         users = _attachments(iam, arn)
         if users:
-            raise RuntimeError(f"{res.id} is still attached to {', '.join(users[:3])}; detach "
+            raise CannotDelete(f"{res.id} is still attached to {', '.join(users[:3])}; detach "
                                "it there (or let apply delete the scanner's roles) first")
         for version in list(paginate(iam, "list_policy_versions", "Versions", PolicyArn=arn)):
             if not version.get("IsDefaultVersion"):

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from migrate.aws import error_code
 from migrate.fingerprint import BUCKET_LOOKALIKE_PREFIX, NAME, bucket_matches
-from migrate.kinds.base import Ctx, StopRequested, answer_or, paginate
+from migrate.kinds.base import CannotDelete, Ctx, StopRequested, answer_or, paginate
 from migrate.model import Action, Resource, Status
 
 BATCH = 1000
@@ -118,7 +118,7 @@ class S3Bucket:
             deleted[0] += len(batch) - len(errors)
             if errors:
                 first = errors[0]
-                raise RuntimeError(
+                raise CannotDelete(
                     f"{len(errors)} of {len(batch)} objects could not be deleted from {res.id}, "
                     f"e.g. {first.get('Key')}: {first.get('Code')} {first.get('Message', '')}"
                     .rstrip())

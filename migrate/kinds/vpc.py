@@ -24,7 +24,7 @@ from migrate.fingerprint import (
     VPC_CIDR,
     has_trivy_tag,
 )
-from migrate.kinds.base import Ctx, StopRequested, answer_or, paginate
+from migrate.kinds.base import CannotDelete, Ctx, StopRequested, answer_or, paginate
 from migrate.model import Action, Resource, Status
 
 ENI_IN_USE = "ENI of a Trivy cluster task; waiting for ECS to release it"
@@ -286,7 +286,7 @@ class NetworkInterface:
             return Status.ALREADY_GONE
         while eni is not None and eni.get("Status") == "in-use":
             if time.monotonic() >= deadline:
-                raise RuntimeError(
+                raise CannotDelete(
                     f"{res.id} is still in use after {ctx.settings.eni_timeout:.0f}s; ECS "
                     "releases a stopped task's ENI within minutes: run apply again later (plan "
                     "keeps listing the ENI and its VPC for deletion until then)")

@@ -12,6 +12,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localaws import seed
+from migrate.kinds import KINDS
+from migrate.kinds.base import ReadOnlyViolation
 from tests.migrate.conftest import ACCOUNT, Harness, by_key
 
 CHAIN = ["UpdateService", "DeleteService", "StopTask", "DeleteCluster",
@@ -313,3 +315,25 @@ def test_plan_file_never_deletes_what_appeared_in_a_vpc_it_kept(
     assert result.exit_code == 0, result.stderr  # everything the plan approved was done
     assert not [c for c in harness.mutating() if c.service == "ec2"]
     assert ec2.describe_vpcs(VpcIds=[ids.vpc_id])["Vpcs"]
+
+
+@pytest.mark.parametrize("bug", [NotImplementedError("half-written kind"),
+                                 ReadOnlyViolation("ec2:DeleteSubnet attempted while planning")])
+def test_a_bug_in_a_kind_is_not_reported_as_that_resource_failing(
+        aws: boto3.Session, harness: Harness, monkeypatch: pytest.MonkeyPatch,
+        bug: Exception) -> None:
+    """Both are RuntimeErrors; only CannotDelete means "this resource cannot go yet". A bug
+    fails its whole unit as unexpected, with its type, instead of reading like an AWS refusal."""
+    ids = seed.seed_trivy_leftovers(aws, "us-east-1")
+
+    def broken(self: object, ctx: object, res: object) -> object:
+        raise bug
+
+    monkeypatch.setattr(type(KINDS["subnet"]), "delete", broken)
+    result, doc = harness.json("trivy", "apply", "--yes", "--regions", "us-east-1")
+
+    assert result.exit_code == 1
+    row = by_key(doc)[("subnet", ids.subnet_id)]
+    assert row["status"] == "failed"
+    assert row["error"].startswith(f"unexpected error: {type(bug).__name__}(")
+    assert "DeleteVpc" not in [c.operation for c in harness.mutating()]
