@@ -22,7 +22,12 @@ class MigrateGroup(click.Group):
         try:
             rc = super().main(*args, **kwargs)
         except click.exceptions.UsageError as exc:
-            exc.show()
+            # One line like every other bad input, not click's usage block.
+            message = exc.format_message().removesuffix(".")
+            if exc.ctx is not None:
+                message += " " if message.endswith("?") else "; "
+                message += f"see '{exc.ctx.command_path} --help'"
+            click.secho(f"error: {message}", err=True, fg="red")
             sys.exit(EXIT_USAGE)
         except click.ClickException as exc:
             exc.show()

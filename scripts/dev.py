@@ -12,13 +12,16 @@ Developer entry point that works on a fresh machine with only Python 3.11+.
     python3 scripts/dev.py mutate    # safety-mutation check before a release (minutes; --help)
 
 Each command first makes sure `.venv` exists and holds the project with its dev extras; the
-install is redone only when pyproject.toml changes (a hash is kept inside the venv).
+install is redone only when pyproject.toml changes (a hash is kept inside the venv). It installs
+with uv (several times faster than pip; a `uv` on PATH, or one pip-installed into `.venv`) and
+falls back to pip when uv cannot be had or fails.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -36,6 +39,33 @@ def _run(*cmd: str | Path) -> int:
     return subprocess.call([str(c) for c in cmd], cwd=ROOT)
 
 
+def _uv() -> Path | None:
+    """A uv to install with: one on PATH, or one pip puts into .venv; None if neither works."""
+    on_path = shutil.which("uv")
+    if on_path:
+        return Path(on_path)
+    local = BIN / ("uv.exe" if os.name == "nt" else "uv")
+    if not local.exists() and _run(PYTHON, "-m", "pip", "install", "--quiet", "uv") != 0:
+        return None
+    return local if local.exists() else None
+
+
+def _install() -> bool:
+    uv = _uv()
+    if uv is not None:
+        # --python: into .venv whatever venv the caller has active.
+        if _run(uv, "pip", "install", "--python", PYTHON, "-e", f"{ROOT}[dev]") == 0:
+            return True
+        print("uv could not install the project; trying pip (slower)", flush=True)
+    else:
+        print("uv could not be had; installing with pip (slower)", flush=True)
+    steps = [
+        (PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip"),
+        (PYTHON, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]"),
+    ]
+    return all(_run(*step) == 0 for step in steps)
+
+
 def ensure_venv() -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - runs under whatever python3 the user has
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
@@ -44,14 +74,10 @@ def ensure_venv() -> None:
         return
     if not PYTHON.exists():
         print(f"creating virtual environment in {VENV}", flush=True)
+        # With pip: it bootstraps uv, and it is the fallback.
         venv.EnvBuilder(with_pip=True).create(VENV)
-    steps = [
-        (PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip"),
-        (PYTHON, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]"),
-    ]
-    for step in steps:
-        if _run(*step) != 0:
-            sys.exit("installing the project into .venv failed (see pip's output above)")
+    if not _install():
+        sys.exit("installing the project into .venv failed (see the output above)")
     STAMP.write_text(wanted + "\n")
 
 
@@ -105,6 +131,9 @@ def main(argv: list[str]) -> int:
         return 0
     if not argv or argv[0] not in commands:
         print(__doc__)
+        if argv:
+            print(f"dev.py: error: unknown command {argv[0]!r}; the commands are "
+                  f"{', '.join(commands)}", file=sys.stderr)
         return 2
     ensure_venv()
     return commands[argv[0]](argv[1:])
