@@ -24,7 +24,10 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import venv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +35,28 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".dev-install-stamp"
+
+
+@contextmanager
+def _timed(what: str, report: list[str]) -> Iterator[None]:
+    """Append `what`'s wall time and CPU time to `report`. CPU time (user + system of the
+    finished child processes) is the figure to compare: other work on the machine stretches
+    the wall time, hardly the CPU time."""
+    wall, before = time.monotonic(), os.times()
+    yield
+    after = os.times()
+    cpu = (after.children_user - before.children_user
+           + after.children_system - before.children_system)
+    report.append(f"{what} {time.monotonic() - wall:.1f} s ({cpu:.1f} s CPU)")
+
+
+def _peak_memory() -> str:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return ""
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+    return f"; largest process {peak / 1024:.0f} MB" if sys.platform == "linux" else ""
 
 
 def _run(*cmd: str | Path) -> int:
@@ -72,22 +97,32 @@ def ensure_venv() -> None:
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
         return
-    if not PYTHON.exists():
-        print(f"creating virtual environment in {VENV}", flush=True)
-        # With pip: it bootstraps uv, and it is the fallback.
-        venv.EnvBuilder(with_pip=True).create(VENV)
-    if not _install():
-        sys.exit("installing the project into .venv failed (see the output above)")
+    report: list[str] = []
+    with _timed("install", report):
+        if not PYTHON.exists():
+            print(f"creating virtual environment in {VENV}", flush=True)
+            # With pip: it bootstraps uv, and it is the fallback.
+            venv.EnvBuilder(with_pip=True).create(VENV)
+        if not _install():
+            sys.exit("installing the project into .venv failed (see the output above)")
     STAMP.write_text(wanted + "\n")
+    print(f"timing: {report[0]}", flush=True)
 
 
 def test(extra: list[str]) -> int:
-    checks = [
-        (PYTHON, "-m", "ruff", "check", "."),
-        (PYTHON, "-m", "mypy"),
-    ]
-    failed = [" ".join(str(c) for c in check[2:4]) for check in checks if _run(*check) != 0]
-    rc = _run(PYTHON, "-m", "pytest", "-n", "2", *extra)
+    checks = {
+        "ruff": (PYTHON, "-m", "ruff", "check", "."),
+        "mypy": (PYTHON, "-m", "mypy"),
+    }
+    report: list[str] = []
+    failed = []
+    for name, check in checks.items():
+        with _timed(name, report):
+            if _run(*check) != 0:
+                failed.append(name)
+    with _timed("pytest", report):
+        rc = _run(PYTHON, "-m", "pytest", "-n", "2", *extra)
+    print(f"timing: {', '.join(report)}{_peak_memory()}", flush=True)
     if failed:
         print(f"FAILED checks: {', '.join(failed)}", flush=True)
         return 1
