@@ -7,10 +7,12 @@ import io
 import json
 
 import boto3
+import pytest
 from rich.console import Console
 
 from localaws import seed
 from migrate import render
+from migrate.app import App
 from migrate.model import Action, Resource
 from tests.migrate.conftest import ACCOUNT, Harness, by_key
 
@@ -58,6 +60,15 @@ def test_ids_never_wrap_the_reason_folds() -> None:
     assert "0123456789abcdef0123456789abcdef" in text
     assert "MicrosoftDefenderForCloud_Containers_Vulnerability_Assessment_Task" in text
     assert sum("in the Trivy cluster" in line for line in text.splitlines()) > 1  # folded
+
+
+def test_tables_in_a_log_are_120_columns_unless_columns_says(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Under pytest stdout and stderr are not terminals, as in a CI log.
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert (App().out.width, App().err.width) == (120, 120)
+    monkeypatch.setenv("COLUMNS", "90")
+    assert (App().out.width, App().err.width) == (90, 90)
 
 
 def test_interrupted_bucket_says_how_many_objects_went(aws: boto3.Session,
