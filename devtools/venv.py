@@ -30,6 +30,7 @@ def project_venv(script: str) -> Iterator[None]:
             sys.stdout.flush()
             os.execv(VENV_PYTHON, [str(VENV_PYTHON), str(path), *sys.argv[1:]])
         where = "is missing it" if in_venv else "does not exist yet"
-        sys.exit(f"{path.name} needs the project's .venv ({exc}), which {where}: run "
-                 f"`python3 scripts/dev.py test` (or any dev.py command) to make it, then "
-                 f"`.venv/bin/python scripts/{path.name}`")
+        print(f"{path.name} needs the project's .venv ({exc}), which {where}: run "
+              f"`python3 scripts/dev.py test` (or any dev.py command) to make it, then "
+              f"`.venv/bin/python scripts/{path.name}`", file=sys.stderr)
+        sys.exit(2)

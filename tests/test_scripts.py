@@ -27,9 +27,26 @@ def test_scripts_are_not_a_package_anyone_imports() -> None:
     assert [str(p) for p in code if pattern.search(p.read_text())] == []
 
 
+@pytest.fixture(scope="module")
+def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A python3 with none of the project's packages, as on a fresh machine (the system
+    python3 of this one may have some, of other versions)."""
+    home = tmp_path_factory.mktemp("bare")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(home)], check=True,
+                   timeout=120)
+    python = home / "bin" / "python"
+    done = subprocess.run([str(python), "-c", "import boto3"], capture_output=True, check=False)
+    assert done.returncode != 0  # really bare
+    return python
+
+
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
-def test_every_script_answers_help_and_does_nothing_else(script: Path, tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, str(script), "--help"], cwd=tmp_path,
+def test_every_script_answers_help_and_does_nothing_else(
+        script: Path, bare_python: Path, tmp_path: Path) -> None:
+    # Under a python3 without the project's packages (the README's `python3`): those that need
+    # them run themselves again with .venv's python.
+    assert (ROOT / ".venv" / "bin" / "python").exists(), "run the tests through scripts/dev.py"
+    done = subprocess.run([str(bare_python), str(script), "--help"], cwd=tmp_path,
                           capture_output=True, text=True, check=False, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
@@ -38,6 +55,33 @@ def test_every_script_answers_help_and_does_nothing_else(script: Path, tmp_path:
     assert not [line for line in done.stdout.splitlines() if line.startswith("+ ")]
     assert "moto server at" not in done.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_dev_py_names_an_unknown_command(bare_python: Path, tmp_path: Path) -> None:
+    done = subprocess.run([str(bare_python), str(ROOT / "scripts" / "dev.py"), "nosuchcmd"],
+                          cwd=tmp_path, capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 2
+    assert done.stdout.lstrip().startswith("usage:")
+    assert done.stderr.splitlines() == [
+        "dev.py: error: unknown command 'nosuchcmd'; the commands are test, demo, sandbox, "
+        "preview, mutate"]
+
+
+def test_without_a_venv_a_script_says_in_one_line_how_to_run_it(
+        bare_python: Path, tmp_path: Path) -> None:
+    # A fresh clone: the script and devtools, no .venv yet.
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "devtools").mkdir()
+    for name in ("scripts/sandbox.py", "devtools/__init__.py", "devtools/venv.py"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    done = subprocess.run([str(bare_python), "scripts/sandbox.py", "--help"], cwd=tmp_path,
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "sandbox.py needs the project's .venv (No module named 'localaws'), which does not "
+        "exist yet: run `python3 scripts/dev.py test` (or any dev.py command) to make it, then "
+        "`.venv/bin/python scripts/sandbox.py`"]
 
 
 def _read_until_ready(process: subprocess.Popen[str], deadline: float) -> list[str]:
