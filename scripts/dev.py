@@ -170,6 +170,11 @@ def main(argv: list[str]) -> int:
             print(f"dev.py: error: unknown command {argv[0]!r}; the commands are "
                   f"{', '.join(commands)}", file=sys.stderr)
         return 2
+    # uv, unlike pip, does not compile the packages' bytecode at install (that took most of
+    # pip's time: the Pulumi SDKs are hundreds of MB of Python). Python caches what is really
+    # imported on first use, unless PYTHONDONTWRITEBYTECODE is set: then every test process and
+    # every command run by the tests would compile the same modules again.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     ensure_venv()
     return commands[argv[0]](argv[1:])
 
