@@ -73,7 +73,8 @@ def test_tables_in_a_log_are_120_columns_unless_columns_says(
 
 def test_interrupted_bucket_says_how_many_objects_went(aws: boto3.Session,
                                                        harness: Harness) -> None:
-    ids = seed.seed_trivy_leftovers(aws, REGION, objects=1500, versions_per_object=1)
+    ids = seed.seed_trivy_leftovers(aws, REGION, objects=1500, versions_per_object=1,
+                                    objects_in_process=True)
     original = harness.hook
 
     def hook(session: boto3.Session) -> None:
