@@ -3,6 +3,7 @@ nothing else; the sandbox serves the Trivy scenario to a hand-run defender-migra
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -141,3 +143,49 @@ def test_sandbox_serves_the_scenario_to_a_hand_run_plan_and_stops_on_ctrl_c(
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
+
+
+def _dev_module(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                results: dict[str, int]) -> tuple[Any, list[str]]:
+    """scripts/dev.py loaded as a module, its commands recorded instead of run."""
+    spec = importlib.util.spec_from_file_location("dev_under_test", ROOT / "scripts" / "dev.py")
+    assert spec is not None
+    assert spec.loader is not None
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)
+    ran: list[str] = []
+
+    def run(*cmd: str | Path) -> int:
+        line = " ".join(str(c) for c in cmd)
+        ran.append(line)
+        return next((rc for word, rc in results.items() if word in line), 0)
+
+    monkeypatch.setattr(dev, "_run", run)
+    monkeypatch.setattr(dev, "BIN", tmp_path)
+    return dev, ran
+
+
+def test_dev_py_installs_with_uv_and_falls_back_to_pip(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    # uv on PATH: the install is uv's alone.
+    dev, ran = _dev_module(monkeypatch, tmp_path, {})
+    monkeypatch.setattr(dev.shutil, "which", lambda name: "/opt/bin/uv")
+    assert dev._install()
+    assert len(ran) == 1
+    assert ran[0].startswith("/opt/bin/uv pip install --python ")
+    assert ran[0].endswith("[dev]")
+
+    # No uv anywhere and pip cannot get it: pip installs the project.
+    dev, ran = _dev_module(monkeypatch, tmp_path, {"install --quiet uv": 1})
+    monkeypatch.setattr(dev.shutil, "which", lambda name: None)
+    assert dev._install()
+    assert [line.split(" -m ", 1)[1] for line in ran] == [
+        "pip install --quiet uv", "pip install --quiet --upgrade pip",
+        f"pip install --quiet -e {ROOT}[dev]"]
+
+    # uv is had but fails: pip tries; when pip fails too, the install failed.
+    dev, ran = _dev_module(monkeypatch, tmp_path, {"uv pip install": 1, "-e ": 1})
+    monkeypatch.setattr(dev.shutil, "which", lambda name: "/opt/bin/uv")
+    assert not dev._install()
+    assert [line.split(" ")[0].rsplit("/", 1)[1] for line in ran] == ["uv", "python", "python"]
+    assert ran[-1].endswith(f"-e {ROOT}[dev]")
