@@ -7,9 +7,9 @@ import functools
 import botocore.loaders
 import botocore.session
 
-# Each boto3 Session a test makes (seeding, the command under test, the strict layer) would
-# build its own data loader and parse the service models again: ec2's alone is megabytes of
-# JSON, and parsing them was the largest CPU cost of an in-process moto test. One loader per
-# data path serves every session, as one session's loader serves all of its clients; botocore
-# only reads the models it loads.
+# The command and the strict layer share one botocore loader each (migrate/aws.py,
+# localaws/strict.py), but every other boto3 Session a test makes (the `aws` fixture, seeding,
+# checks) built its own and parsed the service models again: EC2's alone is megabytes of JSON,
+# and test_plan.py spent a fifth of its CPU on it. One loader per data path serves them all,
+# as one session's loader serves all of its clients; botocore only reads the models it loads.
 botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
