@@ -189,3 +189,27 @@ def test_dev_py_installs_with_uv_and_falls_back_to_pip(monkeypatch: pytest.Monke
     assert not dev._install()
     assert [line.split(" ")[0].rsplit("/", 1)[1] for line in ran] == ["uv", "python", "python"]
     assert ran[-1].endswith(f"-e {ROOT}[dev]")
+
+
+def test_dev_py_test_ends_with_pytests_counts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """mypy's output and the timing line follow pytest's summary; the last line must still be
+    the test counts, read from pytest's JUnit XML (what a CI log is judged by)."""
+    dev, _ = _dev_module(monkeypatch, tmp_path, {})
+
+    def pytest_run(*cmd: str | Path) -> int:
+        junit = next((str(c).removeprefix("--junitxml=") for c in cmd
+                      if str(c).startswith("--junitxml=")), None)
+        if junit is None:  # ruff
+            return 0
+        Path(junit).write_text(
+            '<testsuites><testsuite errors="1" failures="2" skipped="3" tests="10"/>'
+            '<testsuite errors="0" failures="0" skipped="0" tests="5"/></testsuites>')
+        return 1
+
+    monkeypatch.setattr(dev, "_run", pytest_run)
+    monkeypatch.setattr(dev, "PYTHON", Path(sys.executable))
+    monkeypatch.setattr(dev, "ROOT", tmp_path)  # mypy finds nothing to check there
+    assert dev.test([]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == "tests: 9 passed, 3 failed, 3 skipped"
+    assert dev.tests_line(tmp_path / "missing.xml") is None
