@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import IO, Any
 
 import boto3
 import click
@@ -24,6 +25,17 @@ from migrate.model import Resource, ScanError, Targets
 from migrate.progress import Reporter
 from migrate.readiness import Readiness
 from migrate.targeting import parse_accounts, parse_regions, resolve_accounts, resolve_regions
+
+LOG_WIDTH = 120
+
+
+def _width(stream: IO[str]) -> int | None:
+    """None lets rich size to the terminal or to COLUMNS. Otherwise (CI logs) 120 columns: wide
+    enough that tables keep their reason column, narrow enough to read in a log viewer (rich
+    would take 80)."""
+    if stream.isatty() or os.environ.get("COLUMNS", "").isdigit():
+        return None
+    return LOG_WIDTH
 
 
 @dataclass
@@ -51,14 +63,12 @@ class App:
 
     @property
     def out(self) -> Console:
-        return Console(file=sys.stdout, soft_wrap=False, width=200 if not sys.stdout.isatty()
-                       else None)
+        return Console(file=sys.stdout, soft_wrap=False, width=_width(sys.stdout))
 
     @property
     def err(self) -> Console:
-        # Not a terminal (CI logs): wide enough that tables keep their reason column.
         return Console(file=sys.stderr, stderr=True, soft_wrap=not sys.stderr.isatty(),
-                       width=200 if not sys.stderr.isatty() else None)
+                       width=_width(sys.stderr))
 
     def reporter(self) -> Reporter:
         return Reporter(self.err, self.verbose)

@@ -46,8 +46,13 @@ class MigrateGroup(click.Group):
         try:
             rc = super().main(*args, **kwargs)
         except click.exceptions.UsageError as exc:
-            _stopped_document(app, argv, exc.format_message())
-            exc.show()
+            # One line like every other bad input, not click's usage block.
+            message = exc.format_message().removesuffix(".")
+            if exc.ctx is not None:
+                message += " " if message.endswith("?") else "; "
+                message += f"see '{exc.ctx.command_path} --help'"
+            _stopped_document(app, argv, message)
+            click.secho(f"error: {message}", err=True, fg="red")
             return EXIT_USAGE
         except click.ClickException as exc:
             _stopped_document(app, argv, exc.format_message())

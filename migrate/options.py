@@ -99,10 +99,15 @@ audit_log = click.option(
     "--audit-log", cls=Once, type=click.Path(path_type=Path), callback=writable_file,
     default=Path("defender-migrate-audit.jsonl"), show_default=True,
     help="JSON-lines file every mutating call is appended to.")
+class Seconds(click.FloatRange):
+    name = "number of seconds"  # "'x' is not a valid number of seconds"
+
+
 eni_timeout = click.option(
-    "--eni-timeout", cls=Once, type=click.FloatRange(0), default=None, show_default="600",
-    metavar="SECONDS", help="How long to wait for ECS to release a stopped task's network "
-                            "interface before giving up.")
+    "--eni-timeout", cls=Once, type=Seconds(0), default=None, metavar="SECONDS",
+    # The default lives in Settings; click would print a string default as "(600)".
+    help="How long to wait for ECS to release a stopped task's network interface before giving "
+         "up.  [default: 600]")
 skip_readiness_check = click.option(
     "--skip-readiness-check", is_flag=True,
     help="Delete even in accounts where MDVM image assessment is not onboarded (their registries "

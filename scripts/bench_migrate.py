@@ -32,11 +32,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import boto3  # noqa: E402
+from devtools.venv import project_venv  # noqa: E402
 
-from localaws.bulk import fill_in_process  # noqa: E402
-from localaws.seed import create_bucket, seed_trivy_leftovers  # noqa: E402
-from localaws.server import CountingApp, counting_moto_server, local_aws_environment  # noqa: E402
+with project_venv(__file__):  # another python3 than .venv's: run again in .venv
+    import boto3
+
+    from localaws.bulk import fill_in_process
+    from localaws.seed import create_bucket, seed_trivy_leftovers
+    from localaws.server import CountingApp, counting_moto_server, local_aws_environment
 
 COMMAND = Path(sys.executable).parent / "defender-migrate"
 AWSCLI_VENV = ROOT / ".venv-awscli"

@@ -40,18 +40,21 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import boto3  # noqa: E402
+from devtools.venv import project_venv  # noqa: E402
 
-from localaws.org import (  # noqa: E402
-    DEFAULT_ROLE,
-    LatencyProxy,
-    Noise,
-    Organization,
-    calls_per_account,
-    latency_moto_server,
-    seed_organization,
-)
-from localaws.server import local_aws_environment  # noqa: E402
+with project_venv(__file__):  # another python3 than .venv's: run again in .venv
+    import boto3
+
+    from localaws.org import (
+        DEFAULT_ROLE,
+        LatencyProxy,
+        Noise,
+        Organization,
+        calls_per_account,
+        latency_moto_server,
+        seed_organization,
+    )
+    from localaws.server import local_aws_environment
 
 REGIONS = ("us-east-1", "eu-central-1")
 PROJECTED = 1000

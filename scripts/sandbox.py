@@ -16,7 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from localaws.sandbox import main  # noqa: E402
+from devtools.venv import project_venv  # noqa: E402
+
+with project_venv(__file__):  # another python3 than .venv's: run again in .venv
+    from localaws.sandbox import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,9 +83,3 @@ def test_the_proxy_adds_latency_to_every_call(server: tuple[str, object]) -> Non
     assert time.perf_counter() - start >= 0.4
 
 
-def test_bench_org_help() -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_org.py"), "--help"],
-                            capture_output=True, text=True, check=False)
-    assert result.returncode == 0
-    assert "--accounts" in result.stdout
-    assert "--latency" in result.stdout

@@ -183,19 +183,8 @@ def test_plan_file_foreign_account_apply_rerun_and_decoys(server: Server) -> Non
     assert_lookalikes_survived(server.session, lookalikes)
 
 
-def test_apply_without_yes_deletes_only_after_the_account_is_typed(server: Server) -> None:
-    (ids,) = [seed_trivy_leftovers(server.session, "us-east-1", objects=1)]
-    done = server.run("trivy", "apply", "--regions", "us-east-1", input="999999999999\n")
-    assert done.returncode != 0
-    ec2 = server.session.client("ec2")
-    assert ids.vpc_id in {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
-
-    done = server.run("trivy", "apply", "--regions", "us-east-1", input=f"{ids.account}\n")
-    assert done.returncode == 0, done.stderr
-    assert ids.vpc_id not in {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
-
-
-def test_expected_errors_are_one_line_without_a_traceback(server: Server) -> None:
+def test_expected_errors_and_bad_input_are_one_line_before_any_scan(server: Server) -> None:
+    # One server for what needs no seeding (was two tests: expected errors, bad input).
     done = server.run("trivy", "plan", "--regions", "mars-north-1")
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
@@ -214,8 +203,6 @@ def test_expected_errors_are_one_line_without_a_traceback(server: Server) -> Non
     assert "Traceback" not in unknown_profile.stderr
     assert "no-such-profile" in unknown_profile.stderr
 
-
-def test_bad_input_exit_codes_before_any_scan(server: Server) -> None:
     done = server.run("trivy", "plan", "--out", "/no/such/dir/p.json")
     assert done.returncode == 3
     assert done.stderr.strip().splitlines() == [
@@ -233,7 +220,9 @@ RESTORE_SIGINT_AND_EXEC = (
 )
 
 
-def test_ctrl_c_at_the_prompt_exits_130_and_deletes_nothing(server: Server) -> None:
+def test_prompt_ctrl_c_then_a_wrong_id_delete_nothing_and_the_right_id_deletes(
+        server: Server) -> None:
+    # One seeding for the confirmation prompt's three answers (were two tests).
     ids = seed_trivy_leftovers(server.session, "us-east-1", objects=1)
     proc = subprocess.Popen(
         # A terminal delivers Ctrl-C to a foreground command. A runner that starts the suite as a
@@ -256,3 +245,11 @@ def test_ctrl_c_at_the_prompt_exits_130_and_deletes_nothing(server: Server) -> N
     assert "Traceback" not in rest
     ec2 = server.session.client("ec2")
     assert ids.vpc_id in {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
+
+    done = server.run("trivy", "apply", "--regions", "us-east-1", input="999999999999\n")
+    assert done.returncode != 0
+    assert ids.vpc_id in {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
+
+    done = server.run("trivy", "apply", "--regions", "us-east-1", input=f"{ids.account}\n")
+    assert done.returncode == 0, done.stderr
+    assert ids.vpc_id not in {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}

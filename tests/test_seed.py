@@ -16,6 +16,8 @@ from localaws.seed import (
     add_nat_gateway,
     add_untagged_subnet,
     add_vpc_endpoint,
+    create_bucket,
+    fill_versioned_bucket,
     seed_lookalikes,
     seed_object_lock_bucket,
     seed_trivy_leftovers,
@@ -191,3 +193,21 @@ def test_object_lock_bucket_keeps_a_retained_object(aws: boto3.Session) -> None:
     assert config["ObjectLockEnabled"] == "Enabled"
     assert config["Rule"]["DefaultRetention"]["Mode"] == "GOVERNANCE"
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1
+
+
+def test_objects_written_in_process_list_like_those_put_through_the_api(
+        aws: boto3.Session) -> None:
+    # The big-bucket tests seed in process; what the command lists must not differ.
+    s3 = aws.client("s3", region_name="us-east-1")
+    listings = []
+    for name, in_process in (("through-api", None), ("in-process", "123456789012")):
+        create_bucket(s3, name, "us-east-1")
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        counts = fill_versioned_bucket(s3, name, objects=5, versions_per_object=2,
+                                       in_process=in_process)
+        page = s3.list_object_versions(Bucket=name)
+        listings.append((counts,
+                         sorted((v["Key"], v["IsLatest"], v["Size"]) for v in page["Versions"]),
+                         sorted((m["Key"], m["IsLatest"]) for m in page["DeleteMarkers"])))
+    assert listings[0] == listings[1]
+    assert listings[0][0] == (10, 2)

@@ -7,10 +7,12 @@ an absent key means that part of the stack creates nothing.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pulumi.runtime.config import CONFIG, get_config_env
 
 from stacks.config.aws import AwsConnectorConfig, parse_aws
 from stacks.config.azure import AzurePolicyConfig, parse_azure
@@ -18,6 +20,7 @@ from stacks.config.errors import PROJECT, ConfigError
 from stacks.config.gcp import GcpConnectorConfig, parse_gcp
 
 __all__ = [
+    "KEYS",
     "PROJECT",
     "AwsConnectorConfig",
     "AzurePolicyConfig",
@@ -26,6 +29,14 @@ __all__ = [
     "StackConfig",
     "load_config",
 ]
+
+# Every top-level key of the project's namespace (`defender-containers:<key>`). Any other key is
+# an error, so a misspelt one (`awz`) cannot preview an empty stack. A new cloud is one line here.
+KEYS = (
+    "azure",
+    "aws",
+    "gcp",
+)
 
 
 @dataclass(frozen=True)
@@ -42,13 +53,29 @@ def _object(config: pulumi.Config, key: str) -> Any:
         raise ConfigError(key, f"is not valid YAML/JSON ({exc})") from exc
 
 
+def given_keys() -> list[str]:
+    """The project's top-level keys the stack sets, wherever the runtime holds them: the
+    Pulumi CLI hands the program its config as PULUMI_CONFIG, mocks through set_all_config."""
+    prefix = f"{PROJECT}:"
+    names = {**get_config_env(), **CONFIG.get()}
+    return sorted(name.removeprefix(prefix) for name in names if name.startswith(prefix))
+
+
+def check_keys(keys: list[str]) -> None:
+    for key in keys:
+        if key not in KEYS:
+            near = difflib.get_close_matches(key, KEYS, n=1)
+            hint = f"did you mean {PROJECT}:{near[0]}? " if near else ""
+            known = ", ".join(f"{PROJECT}:{k}" for k in KEYS)
+            raise ConfigError(key, f"unknown key; {hint}the known keys are {known}")
+
+
 def load_config(config: pulumi.Config | None = None) -> StackConfig:
     config = config or pulumi.Config(PROJECT)
-    azure_raw = _object(config, "azure")
-    aws_raw = _object(config, "aws")
-    gcp_raw = _object(config, "gcp")
+    check_keys(given_keys())
+    raw = {key: _object(config, key) for key in KEYS}
     return StackConfig(
-        azure=None if azure_raw is None else parse_azure(azure_raw),
-        aws=None if aws_raw is None else parse_aws(aws_raw),
-        gcp=None if gcp_raw is None else parse_gcp(gcp_raw),
+        azure=None if raw["azure"] is None else parse_azure(raw["azure"]),
+        aws=None if raw["aws"] is None else parse_aws(raw["aws"]),
+        gcp=None if raw["gcp"] is None else parse_gcp(raw["gcp"]),
     )

@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stack = read_stack_file(args.stack_file)
     except StackFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     try:
         rendering = render(stack)
     except pulumi.RunError as exc:

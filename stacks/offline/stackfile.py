@@ -23,7 +23,14 @@ SECRET_PLACEHOLDER = "[secret]"
 
 
 class StackFileError(Exception):
-    """The file is not a stack file this tool can read; the message says why and what to do."""
+    """The file is not a stack file this tool can read; the message says why and what to do.
+
+    Exit status 1 like any config mistake, 2 when the command line names no stack file.
+    """
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 @dataclass(frozen=True)
@@ -57,20 +64,36 @@ def _unsecure(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    """The parser's own reason on one line: where, what, and in which construct."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return f": {exc}"
+    mark, context_mark = exc.problem_mark, exc.context_mark
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    reason = f"{where}: {exc.problem}"
+    if exc.context:
+        started = (f" at line {context_mark.line + 1}" if context_mark is not None
+                   and (mark is None or context_mark.line != mark.line) else "")
+        reason += f" ({exc.context}{started})"
+    if "<block" in (exc.problem or ""):
+        # PyYAML's wording for a key indented more or less than its neighbours.
+        reason += "; check the indentation of that line against the lines above"
+    return reason
+
+
 def read_stack_file(path: Path) -> StackFile:
     match = STACK_FILE.match(path.name)
     if not match:
-        raise StackFileError(f"{path}: not a stack file; the name must be Pulumi.<stack>.yaml")
+        raise StackFileError(f"{path}: not a stack file; the name must be Pulumi.<stack>.yaml",
+                             exit_code=2)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise StackFileError(f"{path}: file not found") from None
+        raise StackFileError(f"{path}: file not found", exit_code=2) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise StackFileError(f"{path}: cannot read it ({exc})") from None
     except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        at = f" at line {where.line + 1}" if where is not None else ""
-        raise StackFileError(f"{path}: not valid YAML{at}; fix the file") from None
+        raise StackFileError(f"{path}: not valid YAML{_yaml_reason(exc)}") from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):

@@ -91,7 +91,8 @@ def test_apply_yes_deletes_leftovers_in_order_under_aws_rules(
 
 
 def test_big_bucket_is_emptied_in_batches_of_1000(aws: boto3.Session, harness: Harness) -> None:
-    ids = seed.seed_trivy_leftovers(aws, "us-east-1", objects=1100, versions_per_object=1)
+    ids = seed.seed_trivy_leftovers(aws, "us-east-1", objects=1100, versions_per_object=1,
+                                    objects_in_process=True)
     result, doc = harness.json("trivy", "apply", "--yes", "--regions", "us-east-1")
     assert result.exit_code == 0, result.stderr
     batches = [len(c.params["Delete"]["Objects"]) for c in harness.mutating()

@@ -35,8 +35,32 @@ def test_bad_input_exits_3_with_one_line(aws: boto3.Session, harness: Harness, a
                                          needle: str) -> None:
     result = harness.run("trivy", "plan", *args)
     assert result.exit_code == EXIT_USAGE, result.output
-    assert needle in result.stderr
-    assert "Traceback" not in result.stderr
+    assert needle in one_error_line(result.stderr)
+    assert result.stderr.strip().count("\n") == 0, result.stderr  # no usage block either
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--eni-timeout", "x"], "'x' is not a valid number of seconds; see '"),
+    (["--eni-timeout", "-1"], "-1.0 is not in the range x>=0"),
+    (["--concurrency", "65"], "65 is not in the range 1<=x<=64"),
+])
+def test_bad_option_values_of_apply_are_one_line_too(aws: boto3.Session, harness: Harness,
+                                                     args: list[str], needle: str) -> None:
+    result = harness.run("trivy", "apply", *args)
+    assert result.exit_code == EXIT_USAGE
+    line = one_error_line(result.stderr)
+    assert needle in line
+    assert line.endswith(" trivy apply --help'")  # where to read about it
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert harness.calls == []
+
+
+def test_eni_timeout_help_shows_its_default_plainly(harness: Harness) -> None:
+    result = harness.run("trivy", "apply", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert "[default: 600] [x>=0]" in text
+    assert "(600)" not in text
 
 
 def test_unknown_profile(aws: boto3.Session, harness: Harness) -> None:

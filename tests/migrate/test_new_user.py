@@ -7,10 +7,12 @@ import io
 import json
 
 import boto3
+import pytest
 from rich.console import Console
 
 from localaws import seed
 from migrate import render
+from migrate.app import App
 from migrate.model import Action, Resource
 from tests.migrate.conftest import ACCOUNT, Harness, by_key
 
@@ -60,9 +62,19 @@ def test_ids_never_wrap_the_reason_folds() -> None:
     assert sum("in the Trivy cluster" in line for line in text.splitlines()) > 1  # folded
 
 
+def test_tables_in_a_log_are_120_columns_unless_columns_says(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Under pytest stdout and stderr are not terminals, as in a CI log.
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert (App().out.width, App().err.width) == (120, 120)
+    monkeypatch.setenv("COLUMNS", "90")
+    assert (App().out.width, App().err.width) == (90, 90)
+
+
 def test_interrupted_bucket_says_how_many_objects_went(aws: boto3.Session,
                                                        harness: Harness) -> None:
-    ids = seed.seed_trivy_leftovers(aws, REGION, objects=1500, versions_per_object=1)
+    ids = seed.seed_trivy_leftovers(aws, REGION, objects=1500, versions_per_object=1,
+                                    objects_in_process=True)
     original = harness.hook
 
     def hook(session: boto3.Session) -> None:

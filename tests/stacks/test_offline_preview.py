@@ -162,9 +162,35 @@ def test_the_module_command_exits_non_zero_without_a_traceback(tmp_path: Path) -
 
 def test_secrets_are_named_not_decrypted(tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
+    # A provider's secret: the project's own namespace takes only its known keys.
     text = (EXAMPLES / "Pulumi.aws-account.yaml").read_text().replace(
-        "    leastPrivilege: true", "    leastPrivilege: true\n  defender-containers:token:\n"
+        "    leastPrivilege: true", "    leastPrivilege: true\n  azure-native:clientSecret:\n"
         "    secure: v1:AAAA")
     assert main([str(write(tmp_path, text))]) == 0
     out = capsys.readouterr().out
-    assert "Secret values are not decrypted: defender-containers:token." in out
+    assert "Secret values are not decrypted: azure-native:clientSecret." in out
+
+
+def test_a_misspelt_project_key_is_an_error_naming_the_known_ones(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (EXAMPLES / "Pulumi.aws-account.yaml").read_text().replace(
+        "  defender-containers:aws:", "  defender-containers:awz:")
+    assert main([str(write(tmp_path, text))]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        "error: defender-containers:awz: unknown key; did you mean defender-containers:aws? "
+        "the known keys are defender-containers:azure, defender-containers:aws, "
+        "defender-containers:gcp"]
+
+
+def test_a_yaml_indentation_error_gives_the_parsers_reason_and_exit_1(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, 'config:\n  defender-containers:aws:\n    accountId: "1"\n'
+                           "   azureTenantId: x\n")
+    assert main([str(path)]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == (
+        f"error: {path}: not valid YAML at line 4, column 4: expected <block end>, but found "
+        "'<block mapping start>' (while parsing a block mapping at line 2); check the "
+        "indentation of that line against the lines above")
