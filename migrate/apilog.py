@@ -12,7 +12,7 @@ import click
 _NAMED = ("Bucket", "Key", "RoleName", "PolicyArn", "VpcId", "SubnetId", "GroupId",
           "InternetGatewayId", "RouteTableId", "AssociationId", "NetworkInterfaceId",
           "NetworkInterfaceIds", "VpcIds", "cluster", "service", "task", "tasks",
-          "containerInstance", "clusters", "services", "taskDefinition", "RoleArn", "PolicyArn")
+          "containerInstance", "clusters", "services", "taskDefinition", "RoleArn")
 
 
 def _brief(params: dict[str, Any]) -> str:
