@@ -303,8 +303,14 @@ def test_scaling_a_service_to_zero_stops_its_tasks(aws: boto3.Session, rules: St
     ids = seed_trivy_leftovers(aws, REGION, service=True, tasks=1, objects=0)
     ecs = aws.client("ecs")
     ecs.update_service(cluster=TRIVY_NAME, service=ids.service_arns[0], desiredCount=0)
+    # The scheduler stops the service's tasks at once; their ENIs go after a while.
+    tasks = ecs.describe_tasks(cluster=TRIVY_NAME, tasks=ids.task_arns)["tasks"]
+    assert len(tasks) == 1
+    assert {t["desiredStatus"] for t in tasks} == {"STOPPED"}
+    assert set(rules.pending_eni_releases[(ids.account, REGION)]) == set(ids.task_eni_ids)
     ecs.delete_service(cluster=TRIVY_NAME, service=ids.service_arns[0])  # no force needed now
     ecs.delete_cluster(cluster=TRIVY_NAME)
+    assert ecs.list_clusters()["clusterArns"] == []
 
 
 def test_cluster_is_refused_while_container_instances_are_registered(
