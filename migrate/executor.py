@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from migrate.audit import AuditLog
 from migrate.aws import Account, AccountUnreachable, describe_error
 from migrate.kinds import EPHEMERAL, KINDS, PARENT_KIND, ecs, iam, rank, s3, vpc
-from migrate.kinds.base import Ctx, Settings, StopRequested
+from migrate.kinds.base import Ctx, Settings, StopRequested, UnknownOutcome
 from migrate.model import GLOBAL_REGION, Action, Resource, Status
 from migrate.progress import Reporter
 from migrate.runner import default_workers, run_all
@@ -141,7 +141,7 @@ def _run_unit_as_account(ctx: Ctx, unit: Unit, reporter: Reporter) -> None:
             return
         except (ClientError, BotoCoreError, RuntimeError) as exc:
             res.error = describe_error(exc)
-            if isinstance(exc, BotoCoreError) and _gone_after_all(ctx, res):
+            if isinstance(exc, UnknownOutcome) and _gone_after_all(ctx, res):
                 res.status = Status.DELETED
                 res.error = (f"AWS's answer was lost ({res.error}); a re-check found it gone")
                 done(res, f"{unit.label}: {res.status.value} {res.kind} {res.id}")

@@ -28,6 +28,11 @@ class StopRequested(Exception):
     """Ctrl-C was pressed: stop before the next mutating call."""
 
 
+class UnknownOutcome(RuntimeError):
+    """A mutating call got no usable answer (read timeout, reset connection, an answer cut
+    short or unparsable): it may or may not have been done; a re-check must settle it."""
+
+
 class ReadOnlyViolation(RuntimeError):
     """A mutating call was attempted while planning; a bug, never expected."""
 
@@ -83,10 +88,14 @@ class Ctx:
                               error_code(exc) or "Error", error=describe_error(exc))
             raise
         except BaseException as exc:
-            # No answer from AWS (read timeout, reset connection, a cut or unparsable answer):
-            # the call may have done its work. The re-check that follows settles it.
-            self.audit.record(self.account.id, where, what, resource, UNKNOWN,
-                              error=f"{type(exc).__name__}: {describe_error(exc)}")
+            # No answer from AWS (read timeout, reset connection, a cut or unparsable answer;
+            # botocore raises some of these outside BotoCoreError): the call may have done its
+            # work. The re-check that follows settles it.
+            error = f"{type(exc).__name__}: {describe_error(exc)}"
+            self.audit.record(self.account.id, where, what, resource, UNKNOWN, error=error)
+            if isinstance(exc, Exception):
+                raise UnknownOutcome(f"no answer from AWS to {what} ({error}); it may or may "
+                                     "not have been done") from exc
             raise
         result, extra = judge(answer) if judge is not None else (OK, {})
         self.audit.record(self.account.id, where, what, resource, result, **extra)

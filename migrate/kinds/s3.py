@@ -100,6 +100,9 @@ class S3Bucket:
             if error_code(exc) in NO_BUCKET:
                 return Status.ALREADY_GONE
             raise
+        except RuntimeError:
+            res.details["objects_deleted"] = deleted[0]
+            raise
         except StopRequested as exc:
             res.details["objects_deleted"] = deleted[0]
             if not deleted[0]:
