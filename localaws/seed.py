@@ -715,17 +715,17 @@ def add_ipv6_cidr(session: boto3.Session, ids: TrivyIds) -> str:
 def add_lattice_association(session: boto3.Session, ids: TrivyIds) -> str:
     lattice = session.client("vpc-lattice", region_name=ids.region)
     network = lattice.create_service_network(name="payments-mesh")["id"]
-    return lattice.create_service_network_vpc_association(
-        serviceNetworkIdentifier=network, vpcIdentifier=ids.vpc_id)["id"]
+    return str(lattice.create_service_network_vpc_association(
+        serviceNetworkIdentifier=network, vpcIdentifier=ids.vpc_id)["id"])
 
 
 def add_private_hosted_zone(session: boto3.Session, ids: TrivyIds) -> str:
     route53 = session.client("route53")
-    return route53.create_hosted_zone(
+    return str(route53.create_hosted_zone(
         Name="internal.example.com", CallerReference=f"seed-{ids.vpc_id}",
-        VPC={"VPCRegion": ids.region, "VPCId": ids.vpc_id},  # type: ignore[typeddict-item]
+        VPC={"VPCRegion": ids.region, "VPCId": ids.vpc_id},
         HostedZoneConfig={"PrivateZone": True, "Comment": "someone's private zone"},
-    )["HostedZone"]["Id"].rsplit("/", 1)[-1]
+    )["HostedZone"]["Id"]).rsplit("/", 1)[-1]
 
 
 def add_security_group_association(session: boto3.Session, ids: TrivyIds) -> str:

@@ -12,12 +12,10 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from migrate.audit import AuditLog
 from migrate.aws import Account, AccountUnreachable, describe_error
 from migrate.kinds import EPHEMERAL, KINDS, PARENT_KIND, ecs, iam, rank, s3, vpc
-from migrate.kinds.base import Ctx, Settings, StopRequested, UnknownOutcome
+from migrate.kinds.base import AWS_FAILURES, Ctx, Settings, StopRequested, UnknownOutcome
 from migrate.model import GLOBAL_REGION, Action, Resource, Status
 from migrate.progress import Reporter
 from migrate.runner import default_workers, run_all
@@ -119,7 +117,7 @@ def _run_unit_as_account(ctx: Ctx, unit: Unit, reporter: Reporter) -> None:
     except StopRequested:
         _mark(unit.approved, INTERRUPTED)
         return
-    except (ClientError, BotoCoreError, AccountUnreachable) as exc:
+    except (*AWS_FAILURES, AccountUnreachable) as exc:  # type: ignore[misc]
         _mark(unit.approved, f"could not re-check before deleting: {describe_error(exc)}",
               Status.FAILED)
         for res in unit.approved:
@@ -139,7 +137,7 @@ def _run_unit_as_account(ctx: Ctx, unit: Unit, reporter: Reporter) -> None:
             _mark([res], str(exc) or INTERRUPTED)
             _mark(todo[i + 1:], INTERRUPTED)
             return
-        except (ClientError, BotoCoreError, RuntimeError) as exc:
+        except (*AWS_FAILURES, RuntimeError) as exc:  # type: ignore[misc]
             res.error = describe_error(exc)
             if isinstance(exc, UnknownOutcome) and _gone_after_all(ctx, res):
                 res.status = Status.DELETED
@@ -159,7 +157,7 @@ def _gone_after_all(ctx: Ctx, res: Resource) -> bool:
     next run's scan settles it."""
     try:
         exists = KINDS[res.kind].exists(ctx, res)
-    except (ClientError, BotoCoreError):
+    except AWS_FAILURES:
         return False
     ctx.recheck(res, exists)
     return not exists

@@ -6,11 +6,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from migrate.aws import Account, AccountUnreachable, describe_error
 from migrate.kinds import ecs, iam, lookalikes, rank, s3, vpc
-from migrate.kinds.base import Ctx, Settings
+from migrate.kinds.base import AWS_FAILURES, Ctx, Settings
 from migrate.model import ALL_REGIONS, GLOBAL_REGION, Action, Resource, ScanError
 from migrate.progress import Reporter
 from migrate.readiness import Readiness
@@ -105,7 +103,7 @@ def make_plan(accounts: list[Account], regions: list[str], workers: int | None,
             if unit.account.id not in unreachable:  # one line per account, not per region
                 unreachable.add(unit.account.id)
                 result.errors.append(ScanError(unit.account.id, ALL_REGIONS, str(outcome)))
-        elif isinstance(outcome, ClientError | BotoCoreError):
+        elif isinstance(outcome, AWS_FAILURES):
             result.errors.append(unit_error(outcome, unit))
         elif isinstance(outcome, BaseException):
             raise outcome

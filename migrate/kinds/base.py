@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from migrate.audit import OK, RECHECK, UNKNOWN, AuditLog
 from migrate.aws import Account, describe_error, error_code
@@ -20,6 +21,10 @@ from migrate.fingerprint import IMAGE_ASSESSMENT_ROLE
 from migrate.model import Resource, Status
 
 T = TypeVar("T")
+# What a call can raise besides AWS's own errors: botocore's (timeouts, resets), and an answer it
+# cannot parse (ResponseParserError, or UnicodeDecodeError for bytes that are not text).
+NO_ANSWER: tuple[type[Exception], ...] = (BotoCoreError, ResponseParserError, UnicodeDecodeError)
+AWS_FAILURES: tuple[type[Exception], ...] = (ClientError, *NO_ANSWER)
 # A successful answer read for failures it reports itself: (audit result, extra fields).
 Judge = Callable[[Any], tuple[str, dict[str, Any]]]
 

@@ -122,30 +122,37 @@ class S3Bucket:
         answers as deleted.
 
         Each round lists the first page again. A round that lists exactly what the previous one
-        asked to delete made no progress (S3 answered success, the keys stayed: seen with keys
-        S3's XML parsing changes, such as a carriage return); after IDLE_ROUNDS of those the
-        bucket fails with the keys named, instead of looping forever.
+        asked to delete made no progress (S3 answered success, the keys stayed: seen with a
+        carriage return in a key, which XML turns into a line feed both ways); after
+        IDLE_ROUNDS of those the bucket fails with the keys named, instead of looping forever.
+        Only versions the answer names as deleted, and that are not listed again, are counted.
         """
         s3 = ctx.client("s3", res.region)
         previous: set[tuple[str, str]] = set()
+        reported: set[tuple[str, str]] = set()  # what the previous answer called deleted
         idle = 0
         for batch in _batches(s3, res.id):
             if ctx.stop.is_set():
                 raise StopRequested
             asked = {(o["Key"], o["VersionId"]) for o in batch}
+            # Listed again after S3 answered them deleted: they were not, after all.
+            deleted[0] -= len(asked & reported)
             idle = idle + 1 if asked == previous else 0
             if idle >= IDLE_ROUNDS:
                 first = sorted(asked)[0][0]
                 raise RuntimeError(
-                    f"{len(asked)} object version(s) stay listed in {res.id} after {idle} "
-                    f"DeleteObjects answers that reported no error, e.g. key {first!r}; delete "
-                    "them yourself (aws s3api delete-object --version-id), then run apply again")
+                    f"{len(asked)} object version(s) stay listed in {res.id} although "
+                    f"DeleteObjects answered them deleted ({idle + 1} rounds in a row), e.g. key "
+                    f"{first!r}; delete them yourself (aws s3api delete-object --version-id), "
+                    "then run apply again")
             previous = asked
             result = ctx.mutate("s3", "DeleteObjects", f"{res.id} ({len(batch)} keys)",
                                 region=res.region, judge=_judge_delete_objects, Bucket=res.id,
                                 Delete={"Objects": batch, "Quiet": False})
             errors = result.get("Errors", [])
-            deleted[0] += len(result.get("Deleted", []))
+            reported = {(str(d.get("Key")), str(d.get("VersionId")))
+                        for d in result.get("Deleted", [])} & asked
+            deleted[0] += len(reported)
             if errors:
                 first_error = errors[0]
                 raise RuntimeError(

@@ -38,29 +38,33 @@ def _audit(path: Path) -> list[dict[str, Any]]:
 
 def test_keys_that_stay_listed_fail_their_bucket_after_bounded_rounds(
         aws: boto3.Session, harness: Harness, tmp_path: Path) -> None:
-    """DeleteObjects answers success but the keys stay (seen with a key S3's XML parsing
-    changes): the bucket fails after a few rounds, named; everything else goes on."""
+    """A carriage return in a key: S3 lists it as a line feed, DeleteObjects deletes the line
+    feed's (absent) key and answers success. The bucket fails after a few rounds, the stuck key
+    named; everything else goes on."""
     ids = seed.seed_trivy_leftovers(aws, "us-east-1", objects=2, multipart_upload=False)
+    aws.client("s3").put_object(Bucket=ids.buckets[0], Key="scans/odd\rname.json", Body=b"{}")
     calls = {"n": 0}
 
-    def success_without_deleting(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+    def give_up_after_fifty(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
         calls["n"] += 1
-        if calls["n"] > 50:  # the unbounded loop of old: let it finish so the test ends
+        if calls["n"] <= 50:
             return None
-        return AWSResponse("", 200, {}, None), {"Deleted": [], "ResponseMetadata": {}}
+        # The old unbounded loop: end it so that the test fails instead of hanging.
+        return AWSResponse("", 403, {}, None), {
+            "Error": {"Code": "AccessDenied", "Message": "loop"}, "ResponseMetadata": {}}
 
-    _with(harness, "before-call.s3.DeleteObjects", success_without_deleting)
-    audit = tmp_path / "audit.jsonl"
-    result, doc = harness.json("trivy", "apply", "--yes", "--regions", "us-east-1",
-                               "--audit-log", str(audit))
+    _with(harness, "before-call.s3.DeleteObjects", give_up_after_fifty)
+    result, doc = harness.json("trivy", "apply", "--yes", "--regions", "us-east-1")
 
     assert result.exit_code == 1
     rows = by_key(doc)
     bucket = rows[("s3-bucket", ids.buckets[0])]
     assert bucket["status"] == "failed"
-    assert "stay listed" in bucket["error"] and "scans/000000.json" in bucket["error"]
-    assert bucket["details"]["objects_deleted"] == 0  # from the answers, not from the asking
-    assert calls["n"] == 3
+    assert "stay listed" in bucket["error"]
+    assert "scans/odd\\nname.json" in bucket["error"]
+    # S3 answered the stuck key deleted in every round: counted only what really went.
+    assert bucket["details"]["objects_deleted"] == ids.object_versions + ids.delete_markers
+    assert calls["n"] == 4
     assert rows[("vpc", ids.vpc_id)]["status"] == "deleted"  # the rest goes on
     assert rows[("ecs-cluster", "defender-for-containers-va")]["status"] == "deleted"
 
