@@ -65,16 +65,17 @@ class Rule:
 class Request:
     service: str
     operation: str
-    text: str  # path, query and body, for `Rule.match`
+    text: str  # "service region path?query" and the body, for `Rule.match`
     bucket: str = ""
 
 
-def _service(environ: dict[str, Any]) -> str:
-    """From the SigV4 credential scope: `Credential=AKID/date/region/SERVICE/aws4_request`."""
+def _scope(environ: dict[str, Any]) -> tuple[str, str]:
+    """(service, region) from the SigV4 credential scope:
+    `Credential=AKID/date/REGION/SERVICE/aws4_request`."""
     auth = str(environ.get("HTTP_AUTHORIZATION", ""))
     start = auth.find("Credential=")
     parts = auth[start + len("Credential="):].split(",", 1)[0].split("/") if start >= 0 else []
-    return parts[3] if len(parts) > 3 else ""
+    return (parts[3], parts[2]) if len(parts) > 3 else ("", "")
 
 
 def _s3_operation(method: str, path: str, query: dict[str, list[str]]) -> str:
@@ -98,12 +99,12 @@ def _s3_operation(method: str, path: str, query: dict[str, list[str]]) -> str:
 
 
 def describe(environ: dict[str, Any], body: bytes) -> Request:
-    service = _service(environ)
+    service, region = _scope(environ)
     method = str(environ.get("REQUEST_METHOD", ""))
     path = str(environ.get("PATH_INFO", ""))
     raw_query = str(environ.get("QUERY_STRING", ""))
     query = parse_qs(raw_query, keep_blank_values=True)
-    text = f"{path}?{raw_query}\n{body.decode('utf-8', 'replace')}"
+    text = f"{service} {region} {path}?{raw_query}\n{body.decode('utf-8', 'replace')}"
     if service == "s3":
         bucket = next((p for p in path.split("/") if p), "")
         return Request(service, _s3_operation(method, path, query), text, bucket)
@@ -154,7 +155,7 @@ class FaultProxy:
         self.app = app
         self.rules: list[Rule] = []
         self.fired: list[tuple[str, str, str]] = []  # (operation, action, matched text)
-        self.seen: list[str] = []  # every operation that went through, in order
+        self.seen: list[tuple[str, str]] = []  # every (operation, bucket) that went through
         self._lock = threading.Lock()
 
     def add(self, operation: str, action: str, **kwargs: Any) -> Rule:
@@ -171,7 +172,7 @@ class FaultProxy:
 
     def _take(self, request: Request) -> Rule | None:
         with self._lock:
-            self.seen.append(request.operation)
+            self.seen.append((request.operation, request.bucket))
             for rule in self.rules:
                 if rule.operation != request.operation or rule.match not in request.text:
                     continue

@@ -6,9 +6,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from botocore.exceptions import BotoCoreError
+
 from migrate.aws import Account, AccountUnreachable, describe_error
 from migrate.kinds import ecs, iam, lookalikes, rank, s3, vpc
-from migrate.kinds.base import AWS_FAILURES, Ctx, Settings
+from migrate.kinds.base import AWS_FAILURES, NO_ANSWER, Ctx, Settings
 from migrate.model import ALL_REGIONS, GLOBAL_REGION, Action, Resource, ScanError
 from migrate.progress import Reporter
 from migrate.readiness import Readiness
@@ -66,6 +68,9 @@ def order(resources: list[Resource]) -> list[Resource]:
 
 def unit_error(exc: BaseException, unit: Unit) -> ScanError:
     text = describe_error(exc)
+    if isinstance(exc, NO_ANSWER) and not isinstance(exc, BotoCoreError):
+        text = (f"an answer from AWS could not be read ({type(exc).__name__}: {text}); "
+                "run plan again")
     if "AccessDenied" in text or "UnauthorizedOperation" in text:
         text = f"{text}; {READ_HINT}"
     return ScanError(unit.account.id, unit.region, text)
