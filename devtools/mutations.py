@@ -315,4 +315,12 @@ MUTATIONS: tuple[Mutation, ...] = (
              "migrate/document.py", "    listed = [r for r in resources if not r.unlisted]",
              "    listed = resources",
              (f"{UNKIND}::test_progress_and_summary_count_only_the_files_rows",)),
+    Mutation("ecs-vanished-cluster-spoils-region", "a cluster gone between two calls is gone, "
+             "nothing more", "migrate/kinds/ecs.py",
+             'if error_code(exc) != "ClusterNotFoundException":', "if True:",
+             (f"{UNKIND}::test_a_cluster_or_vpc_vanishing_during_the_scan_is_gone_nothing_more",)),
+    Mutation("vpc-vanished-spoils-region", "a VPC gone between two calls is gone, nothing more",
+             VPC, "                continue  # deleted between two calls: gone is gone",
+             "                raise",
+             (f"{UNKIND}::test_a_cluster_or_vpc_vanishing_during_the_scan_is_gone_nothing_more",)),
 )

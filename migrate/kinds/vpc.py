@@ -324,7 +324,12 @@ def discover(ctx: Ctx, task_enis: set[str], cluster_active: bool) -> list[Resour
             res.reason = "the default VPC is never deleted"
             out.append(res)
             continue
-        contents = _inspect(ctx, vpc, task_enis, set(igws), cluster_active)
+        try:
+            contents = _inspect(ctx, vpc, task_enis, set(igws), cluster_active)
+        except ClientError as exc:
+            if error_code(exc) in Vpc.NOT_FOUND:
+                continue  # deleted between two calls: gone is gone
+            raise
         children = [
             ("network-interface", contents.enis, "ENI of the Trivy cluster's tasks"),
             ("internet-gateway", contents.igws, "Trivy-tagged internet gateway"),

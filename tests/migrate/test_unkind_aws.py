@@ -290,3 +290,30 @@ def test_child_outside_an_approved_parent_is_not_deleted(
     assert f"AWS says it is in vpc {ids.vpc_id}" in row["error"]
     assert aws.client("ec2", region_name="us-east-1").describe_subnets(
         SubnetIds=[ids.subnet_id])["Subnets"]
+
+
+def test_a_cluster_or_vpc_vanishing_during_the_scan_is_gone_nothing_more(
+        aws: boto3.Session, harness: Harness) -> None:
+    from moto.ecs.models import ecs_backends
+
+    from tests.migrate.conftest import ACCOUNT
+
+    ids = seed.seed_trivy_leftovers(aws, "us-east-1", service=True)
+
+    def delete_cluster_meanwhile(**_: Any) -> None:
+        backend = ecs_backends[ACCOUNT]["us-east-1"]
+        for key in [k for k in backend.services if k.startswith("defender-for-containers-va:")]:
+            del backend.services[key]
+        backend.clusters.pop("defender-for-containers-va", None)
+
+    _with(harness, "before-call.ecs.ListServices", delete_cluster_meanwhile)
+    harness.rules.fail_next("DescribeSubnets", "InvalidVpcID.NotFound",
+                            message=f"The vpc ID '{ids.vpc_id}' does not exist")
+
+    result, doc = harness.json("trivy", "plan", "--regions", "us-east-1")
+
+    assert result.exit_code == 0, result.stderr
+    assert doc["errors"] == []
+    kinds = {r["kind"] for r in doc["resources"]}
+    assert not kinds & {"ecs-cluster", "ecs-service", "vpc", "subnet"}
+    assert by_key(doc)[("s3-bucket", ids.buckets[0])]["action"] == "delete"
