@@ -146,8 +146,9 @@ def _no_eni_attachments(ctx: Ctx, vpc: dict[str, Any], found: VpcContents) -> No
         ]
     found.foreign += [
         f"Route 53 private hosted zone {z.get('HostedZoneName')} ({z.get('HostedZoneId')})"
+        # Route 53 is global: botocore sends it to the partition's endpoint from any region.
         for z in _checked(found, "Route 53 private hosted zones", lambda: ctx.client(
-            "route53", "us-east-1").list_hosted_zones_by_vpc(
+            "route53").list_hosted_zones_by_vpc(
                 VPCId=vpc_id, VPCRegion=ctx.region).get("HostedZoneSummaries", []))
     ]
 
