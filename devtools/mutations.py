@@ -268,14 +268,15 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("s3-count-asked", "objects deleted are counted from S3's answers",
              "migrate/kinds/s3.py", "            deleted[0] += len(reported)",
              "            deleted[0] += len(batch)",
-             (f"{UNKIND}::test_keys_that_stay_listed_fail_their_bucket_after_bounded_rounds",)),
+             (f"{UNKIND}::test_objects_deleted_are_counted_from_the_answers",)),
     Mutation("s3-count-relisted", "versions listed again after a Deleted answer are not counted",
              "migrate/kinds/s3.py", "            deleted[0] -= len(asked & reported)",
              "            deleted[0] -= 0",
              (f"{UNKIND}::test_keys_that_stay_listed_fail_their_bucket_after_bounded_rounds",)),
     Mutation("s3-vanished-bucket-spoils-account", "a bucket gone at its Object Lock lookup is "
              "gone, nothing more", "migrate/kinds/s3.py",
-             "                return None  # deleted since it was listed", "                raise",
+             "                return None  # deleted since it was listed (by hand, or a "
+             "concurrent apply)", "                raise",
              (f"{UNKIND}::test_a_bucket_vanishing_during_the_scan_spoils_nothing_else",)),
     Mutation("audit-per-key-errors-ok", "per-key DeleteObjects errors are audited as such",
              "migrate/kinds/s3.py", "judge=_judge_delete_objects, ", "",

@@ -70,12 +70,23 @@ def test_keys_that_stay_listed_fail_their_bucket_after_bounded_rounds(
 
 
 def test_objects_deleted_are_counted_from_the_answers(
-        aws: boto3.Session, harness: Harness) -> None:
+        aws: boto3.Session, harness: Harness, tmp_path: Path) -> None:
+    """What S3 names as deleted is counted, not what was asked: an answer that names one key
+    fewer (and no error for it) counts one fewer."""
     ids = seed.seed_trivy_leftovers(aws, "us-east-1", objects=4, multipart_upload=False)
-    result, doc = harness.json("trivy", "apply", "--yes", "--regions", "us-east-1")
+
+    def one_fewer(parsed: dict[str, Any], **_: Any) -> None:
+        parsed["Deleted"] = parsed.get("Deleted", [])[1:]
+
+    _with(harness, "after-call.s3.DeleteObjects", one_fewer)
+    audit = tmp_path / "audit.jsonl"
+    result, doc = harness.json("trivy", "apply", "--yes", "--regions", "us-east-1",
+                               "--audit-log", str(audit))
     assert result.exit_code == 0, result.stderr
     row = by_key(doc)[("s3-bucket", ids.buckets[0])]
-    assert row["details"]["objects_deleted"] == ids.object_versions + ids.delete_markers
+    assert row["details"]["objects_deleted"] == ids.object_versions + ids.delete_markers - 1
+    (call,) = [r for r in _audit(audit) if r["operation"] == "s3:DeleteObjects"]
+    assert (call["result"], call["deleted"]) == ("ok", ids.object_versions + ids.delete_markers - 1)
 
 
 # --- item 5: every mutating call is audited ---------------------------------------------------
