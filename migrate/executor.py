@@ -21,6 +21,10 @@ from migrate.progress import Reporter
 from migrate.runner import default_workers, run_all
 
 INTERRUPTED = "interrupted (Ctrl-C) before this resource; run apply again to finish"
+# What fails one unit's re-check, and one resource's deletion (RuntimeError: a bounded wait or
+# the emptying gave up, or UnknownOutcome), without stopping the others.
+RECHECK_FAILURES: tuple[type[Exception], ...] = (*AWS_FAILURES, AccountUnreachable)
+DELETE_FAILURES: tuple[type[Exception], ...] = (*AWS_FAILURES, RuntimeError)
 
 
 @dataclass
@@ -117,12 +121,13 @@ def _run_unit_as_account(ctx: Ctx, unit: Unit, reporter: Reporter) -> None:
     except StopRequested:
         _mark(unit.approved, INTERRUPTED)
         return
-    except (*AWS_FAILURES, AccountUnreachable) as exc:  # type: ignore[misc]
+    except RECHECK_FAILURES as exc:
         _mark(unit.approved, f"could not re-check before deleting: {describe_error(exc)}",
               Status.FAILED)
         for res in unit.approved:
             reporter.step(f"{res.status.value if res.status else ''} {res.kind} {res.id}")
         return
+
     def done(res: Resource, message: str) -> None:
         # The progress counts the plan's own resources; fresh finds are only mentioned.
         (reporter.say if res.unlisted else reporter.step)(message)
@@ -137,7 +142,7 @@ def _run_unit_as_account(ctx: Ctx, unit: Unit, reporter: Reporter) -> None:
             _mark([res], str(exc) or INTERRUPTED)
             _mark(todo[i + 1:], INTERRUPTED)
             return
-        except (*AWS_FAILURES, RuntimeError) as exc:  # type: ignore[misc]
+        except DELETE_FAILURES as exc:
             res.error = describe_error(exc)
             if isinstance(exc, UnknownOutcome) and _gone_after_all(ctx, res):
                 res.status = Status.DELETED

@@ -150,8 +150,7 @@ class S3Bucket:
                                 region=res.region, judge=_judge_delete_objects, Bucket=res.id,
                                 Delete={"Objects": batch, "Quiet": False})
             errors = result.get("Errors", [])
-            reported = {(str(d.get("Key")), str(d.get("VersionId")))
-                        for d in result.get("Deleted", [])} & asked
+            reported = _named(result.get("Deleted", []), asked)
             deleted[0] += len(reported)
             if errors:
                 first_error = errors[0]
@@ -165,6 +164,23 @@ class S3Bucket:
             ctx.mutate("s3", "AbortMultipartUpload", f"{res.id}/{upload['Key']}",
                        region=res.region, Bucket=res.id, Key=upload["Key"],
                        UploadId=upload["UploadId"])
+
+
+def _named(entries: list[dict[str, Any]], asked: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The asked (key, version) pairs that DeleteObjects' `Deleted` entries name; an entry
+    without a version ID names its key's asked version."""
+    by_key: dict[str, list[str]] = {}
+    for asked_key, asked_version in sorted(asked):
+        by_key.setdefault(asked_key, []).append(asked_version)
+    named: set[tuple[str, str]] = set()
+    for entry in entries:
+        name, version = str(entry.get("Key")), entry.get("VersionId")
+        versions = by_key.get(name, [])
+        if version is not None and str(version) in versions:
+            named.add((name, str(version)))
+        elif version is None and versions:
+            named.add((name, versions[0]))
+    return named
 
 
 def _judge_delete_objects(answer: Any) -> tuple[str, dict[str, Any]]:
