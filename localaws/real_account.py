@@ -93,7 +93,7 @@ def gateways_without_enis(session: boto3.Session, leftovers: list[TrivyIds],
         vpc = _lookalike_vpc(session, regions[i % len(regions)], holder)
         real.kept_vpcs.append(vpc)
         real.notes.append(f"{vpc.region}: VPC {vpc.vpc_id} tagged and shaped like the Trivy "
-                          f"VPC, with a {holder} {vpc.holder_id}: kept whole")
+                          f"VPC, also holding {holder} {vpc.holder_id}: kept whole")
 
 
 # Merge hook: append further steps here (issue 16: localaws/used_roles.py).
