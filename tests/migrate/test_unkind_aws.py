@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
 from botocore.config import Config
 from botocore.exceptions import ReadTimeoutError
 
@@ -50,7 +51,7 @@ def test_keys_that_stay_listed_fail_their_bucket_after_bounded_rounds(
         if calls["n"] <= 50:
             return None
         # The old unbounded loop: end it so that the test fails instead of hanging.
-        return AWSResponse("", 403, {}, None), {
+        return AWSResponse("", 403, HTTPHeaders(), None), {
             "Error": {"Code": "AccessDenied", "Message": "loop"}, "ResponseMetadata": {}}
 
     _with(harness, "before-call.s3.DeleteObjects", give_up_after_fifty)
