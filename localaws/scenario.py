@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import boto3
 
+from localaws.real_account import RealAccount, seed_real_account
 from localaws.seed import TRIVY_NAME, LookalikeIds, TrivyIds, seed_lookalikes, seed_trivy_leftovers
 
 # docs/reference.md §4: the old onboarding created the leftovers in these two regions.
@@ -17,6 +18,7 @@ REGIONS = ("us-east-1", "eu-central-1")
 class Scenario:
     leftovers: list[TrivyIds]
     lookalikes: list[LookalikeIds]
+    real: RealAccount | None = None  # localaws/real_account.py
 
     def describe(self) -> list[str]:
         lines = [
@@ -32,12 +34,14 @@ class Scenario:
             "defender-for-containers-vault-logs/-vax, my-defender-for-containers-va, "
             f"clusters {TRIVY_NAME}-prod, task definition, IAM role, log groups, stacks"
         )
-        return lines
+        return lines + (self.real.describe() if self.real is not None else [])
 
 
-def seed_scenario(session: boto3.Session, *, tasks: int = 0) -> Scenario:
+def seed_scenario(session: boto3.Session, *, tasks: int = 0,
+                  real_account: bool = True) -> Scenario:
     """Seed both regions; `tasks` runs that many Fargate tasks in each Trivy cluster (their ENIs
-    keep the VPC busy until ECS releases them)."""
+    keep the VPC busy until ECS releases them); `real_account` adds what a real account holds
+    besides (localaws/real_account.py)."""
     leftovers = [
         seed_trivy_leftovers(session, region, tasks=tasks)
         for region in REGIONS
@@ -47,4 +51,5 @@ def seed_scenario(session: boto3.Session, *, tasks: int = 0) -> Scenario:
         # S3 and IAM names are global: the second region gets VPCs, a cluster, etc.
         seed_lookalikes(session, REGIONS[1], bucket_names=(), stack=True),
     ]
-    return Scenario(leftovers, lookalikes)
+    real = seed_real_account(session, leftovers) if real_account else None
+    return Scenario(leftovers, lookalikes, real)

@@ -709,6 +709,64 @@ def add_other_cluster_task(session: boto3.Session, ids: TrivyIds) -> str:
     )
 
 
+def add_egress_only_gateway(session: boto3.Session, ids: TrivyIds) -> str:
+    """IPv6 egress for the VPC: no ENI, and DeleteVpc refuses while it is attached."""
+    ec2 = session.client("ec2", region_name=ids.region)
+    return ec2.create_egress_only_internet_gateway(VpcId=ids.vpc_id)[
+        "EgressOnlyInternetGateway"]["EgressOnlyInternetGatewayId"]
+
+
+def add_carrier_gateway(session: boto3.Session, ids: TrivyIds) -> str:
+    """A Wavelength carrier gateway: no ENI either."""
+    ec2 = session.client("ec2", region_name=ids.region)
+    return ec2.create_carrier_gateway(VpcId=ids.vpc_id)["CarrierGateway"]["CarrierGatewayId"]
+
+
+def add_flow_log(session: boto3.Session, ids: TrivyIds) -> str:
+    """Someone monitors the VPC's traffic: the scanner never did."""
+    ec2 = session.client("ec2", region_name=ids.region)
+    bucket = f"network-flow-logs-{ids.account}-{ids.region}"
+    create_bucket(session.client("s3", region_name=ids.region), bucket, ids.region)
+    return ec2.create_flow_logs(
+        ResourceIds=[ids.vpc_id], ResourceType="VPC", TrafficType="ALL",
+        LogDestinationType="s3", LogDestination=f"arn:aws:s3:::{bucket}",
+    )["FlowLogIds"][0]
+
+
+def add_ipv6_cidr(session: boto3.Session, ids: TrivyIds) -> str:
+    ec2 = session.client("ec2", region_name=ids.region)
+    return ec2.associate_vpc_cidr_block(VpcId=ids.vpc_id, AmazonProvidedIpv6CidrBlock=True)[
+        "Ipv6CidrBlockAssociation"]["AssociationId"]
+
+
+def add_lattice_association(session: boto3.Session, ids: TrivyIds) -> str:
+    lattice = session.client("vpc-lattice", region_name=ids.region)
+    network = lattice.create_service_network(name="payments-mesh")["id"]
+    return str(lattice.create_service_network_vpc_association(
+        serviceNetworkIdentifier=network, vpcIdentifier=ids.vpc_id)["id"])
+
+
+def add_private_hosted_zone(session: boto3.Session, ids: TrivyIds) -> str:
+    route53 = session.client("route53")
+    return str(route53.create_hosted_zone(
+        Name="internal.example.com", CallerReference=f"seed-{ids.vpc_id}",
+        VPC={"VPCRegion": ids.region, "VPCId": ids.vpc_id},
+        HostedZoneConfig={"PrivateZone": True, "Comment": "someone's private zone"},
+    )["HostedZone"]["Id"]).rsplit("/", 1)[-1]
+
+
+def add_security_group_association(session: boto3.Session, ids: TrivyIds) -> str:
+    """A security group of another VPC associated with the Trivy VPC (moto: localaws.motofixes)."""
+    from localaws import motofixes
+
+    motofixes.install()
+    ec2 = session.client("ec2", region_name=ids.region)
+    group = ec2.create_security_group(GroupName="shared", Description="shared rules",
+                                      VpcId=_other_vpc(ec2, "192.168.0.0/16"))["GroupId"]
+    ec2.associate_security_group_vpc(GroupId=group, VpcId=ids.vpc_id)
+    return group
+
+
 def seed_object_lock_bucket(session: boto3.Session, region: str, name: str | None = None) -> str:
     """A scanner-named bucket with Object Lock on and a retained object: report, never bypass."""
     account = account_of(session)

@@ -181,6 +181,10 @@ def _delete_vpc(rules: StrictRules, call: _Call) -> tuple[str, str, str] | None:
     ]
     deps += [e.id for e in _enis_in_vpc(b, vpc_id)]
     deps += [e.id for e in list(b.vpc_end_points.values()) if e.vpc_id == vpc_id]
+    # Gateways without an ENI of their own (issue 16): AWS refuses DeleteVpc while they stay.
+    deps += [g.id for g in list(b.egress_only_internet_gateways.values()) if g.vpc_id == vpc_id]
+    deps += [g.id for g in list(b.carrier_gateways.values()) if g.vpc_id == vpc_id]
+    deps += [group for group, vpc in motofixes.sg_vpc_associations(b) if vpc == vpc_id]
     if deps:
         return (
             "DependencyViolation",

@@ -33,8 +33,9 @@ def build(command: str, targets: Targets, resources: list[Resource],
           errors: list[ScanError], readiness: dict[str, Readiness] | None = None,
           ) -> dict[str, Any]:
     summary: dict[str, int] = {"delete": 0, "keep": 0}
-    summary.update(Counter(r.action.value for r in resources))
-    summary.update(Counter(r.status.value for r in resources if r.status is not None))
+    listed = [r for r in resources if not r.unlisted]  # apply's fresh finds are not counted
+    summary.update(Counter(r.action.value for r in listed))
+    summary.update(Counter(r.status.value for r in listed if r.status is not None))
     summary.update(account_outcomes(targets.accounts, resources, errors))
     return {
         "format": FORMAT,
@@ -139,10 +140,19 @@ def load_plan(path: Path) -> tuple[Targets, list[Resource], dict[str, Readiness]
     for i, region in enumerate(targets.regions):
         if region not in known:
             raise bad(f"$.targets.regions[{i}]: unknown region {region!r}")
+    seen: dict[tuple[str, str, str, str], int] = {}
     for i, res in enumerate(resources):
         where = f"$.resources[{i}]"
         if res.region != GLOBAL_REGION and res.region not in known:
             raise bad(f"{where}.region: unknown region {res.region!r}")
+        if res.key in seen:
+            raise bad(f"{where}: {res.kind} {res.id} is listed twice (also at "
+                      f"$.resources[{seen[res.key]}])")
+        seen[res.key] = i
+        if (res.action is Action.DELETE and res.region != GLOBAL_REGION
+                and res.region not in targets.regions):
+            raise bad(f"{where}.region: it would delete {res.kind} {res.id} in {res.region}, "
+                      f"outside the plan's $.targets.regions ({', '.join(targets.regions)})")
         if res.account not in targets.accounts:
             raise bad(f"{where}.account: resource {res.id} is in account {res.account}, not "
                       "among its targets")

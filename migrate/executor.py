@@ -13,17 +13,27 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from migrate.audit import AuditLog
 from migrate.aws import Account, AccountUnreachable, describe_error
-from migrate.kinds import EPHEMERAL, KINDS, ecs, iam, rank, s3, vpc
-from migrate.kinds.base import CannotDelete, Ctx, Settings, StopRequested
+from migrate.kinds import EPHEMERAL, KINDS, PARENT_KIND, ecs, iam, rank, s3, vpc
+from migrate.kinds.base import (
+    AWS_FAILURES,
+    CannotDelete,
+    Ctx,
+    Settings,
+    StopRequested,
+    UnknownOutcome,
+)
 from migrate.model import GLOBAL_REGION, Action, Resource, Status
 from migrate.progress import Reporter
 from migrate.runner import default_workers, run_all
 
 INTERRUPTED = "interrupted (Ctrl-C) before this resource; run apply again to finish"
+# What fails one unit's re-check, and one resource's deletion (CannotDelete: a bounded wait or
+# the emptying gave up, an attachment remains, or UnknownOutcome), without stopping the others;
+# any other exception is a bug and fails the unit as unexpected.
+RECHECK_FAILURES: tuple[type[Exception], ...] = (*AWS_FAILURES, AccountUnreachable)
+DELETE_FAILURES: tuple[type[Exception], ...] = (*AWS_FAILURES, CannotDelete)
 
 
 @dataclass
@@ -53,10 +63,14 @@ def _fresh(ctx: Ctx, unit: Unit) -> list[Resource]:
 
 
 def reconcile(ctx: Ctx, unit: Unit, fresh: list[Resource]) -> list[Resource]:
-    """Decide what to delete now; sets the status of everything that will not be deleted."""
+    """Decide what to delete now; sets the status of everything that will not be deleted.
+
+    A child (a subnet, a task...) is deleted only when AWS says it is in the parent the plan
+    lists, and that parent is approved and still to be deleted: an edited plan file cannot
+    reach into a VPC or cluster it does not approve as a whole.
+    """
     fresh_by_key = {r.key: r for r in fresh}
     approved_keys = {r.key for r in unit.approved}
-    approved_ids = {r.id for r in unit.approved}
     todo: list[Resource] = []
     for res in unit.approved:
         now = fresh_by_key.get(res.key)
@@ -69,13 +83,30 @@ def reconcile(ctx: Ctx, unit: Unit, fresh: list[Resource]) -> list[Resource]:
         elif now.action is Action.KEEP:
             res.status = Status.SKIPPED
             res.error = f"no longer matches: {now.reason}"
+        elif now.parent is not None and now.parent != res.parent:
+            res.status = Status.SKIPPED
+            res.error = (f"AWS says it is in {PARENT_KIND.get(res.kind, 'parent')} "
+                         f"{now.parent}, not in {res.parent} as the plan lists; not deleted")
         else:
             res.details.update(now.details)  # what AWS says now, not what the file says
             todo.append(res)
+    deleting = {(r.kind, r.id) for r in todo}
+
+    def parent_deleted(res: Resource) -> bool:
+        now = fresh_by_key.get(res.key, res)
+        # A child AWS places in no parent (a detached Trivy gateway) stands on its own.
+        return now.parent is None or (PARENT_KIND.get(res.kind), now.parent) in deleting
+
+    for res in [r for r in todo if not parent_deleted(r)]:
+        todo.remove(res)
+        res.status = Status.SKIPPED
+        res.error = (f"its {PARENT_KIND.get(res.kind, 'parent')} {res.parent} is not approved "
+                     "for deletion in this plan (or no longer matches); not deleted")
     for now in fresh:
         if now.action is not Action.DELETE or now.key in approved_keys:
             continue
-        if now.kind in EPHEMERAL and now.parent in approved_ids:
+        now.unlisted = True
+        if now.kind in EPHEMERAL and parent_deleted(now) and now.parent is not None:
             now.reason += f"; appeared after the plan, part of approved {now.parent}"
             todo.append(now)
         else:
@@ -100,15 +131,20 @@ def _run_unit_as_account(ctx: Ctx, unit: Unit, reporter: Reporter) -> None:
     except StopRequested:
         _mark(unit.approved, INTERRUPTED)
         return
-    except (ClientError, BotoCoreError, AccountUnreachable) as exc:
+    except RECHECK_FAILURES as exc:
         _mark(unit.approved, f"could not re-check before deleting: {describe_error(exc)}",
               Status.FAILED)
         for res in unit.approved:
             reporter.step(f"{res.status.value if res.status else ''} {res.kind} {res.id}")
         return
+
+    def done(res: Resource, message: str) -> None:
+        # The progress counts the plan's own resources; fresh finds are only mentioned.
+        (reporter.say if res.unlisted else reporter.step)(message)
+
     for res in unit.approved + unit.extra:
         if res.status is not None:
-            reporter.step(f"{unit.label}: {res.status.value} {res.kind} {res.id}")
+            done(res, f"{unit.label}: {res.status.value} {res.kind} {res.id}")
     for i, res in enumerate(todo):
         try:
             res.status = KINDS[res.kind].delete(ctx, res)
@@ -116,13 +152,30 @@ def _run_unit_as_account(ctx: Ctx, unit: Unit, reporter: Reporter) -> None:
             _mark([res], str(exc) or INTERRUPTED)
             _mark(todo[i + 1:], INTERRUPTED)
             return
-        except (ClientError, BotoCoreError, CannotDelete) as exc:
-            res.status = Status.FAILED
+        except DELETE_FAILURES as exc:
             res.error = describe_error(exc)
-            reporter.step(f"{unit.label}: FAILED {res.kind} {res.id}: {res.error}")
+            if isinstance(exc, UnknownOutcome) and _gone_after_all(ctx, res):
+                res.status = Status.DELETED
+                res.error = (f"AWS's answer was lost ({res.error}); a re-check found it gone")
+                done(res, f"{unit.label}: {res.status.value} {res.kind} {res.id}")
+                continue
+            res.status = Status.FAILED
+            done(res, f"{unit.label}: FAILED {res.kind} {res.id}: {res.error}")
             _mark(todo[i + 1:], f"not attempted: {res.kind} {res.id} failed before it")
             return
-        reporter.step(f"{unit.label}: {res.status.value} {res.kind} {res.id}")
+        done(res, f"{unit.label}: {res.status.value} {res.kind} {res.id}")
+
+
+def _gone_after_all(ctx: Ctx, res: Resource) -> bool:
+    """After a call whose outcome is unknown (no answer from AWS), ask whether the resource is
+    still there; recorded in the audit log. A failed re-check leaves it unknown (not gone): the
+    next run's scan settles it."""
+    try:
+        exists = KINDS[res.kind].exists(ctx, res)
+    except AWS_FAILURES:
+        return False
+    ctx.recheck(res, exists)
+    return not exists
 
 
 def _mark(resources: list[Resource], why: str, status: Status = Status.SKIPPED) -> None:

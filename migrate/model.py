@@ -40,6 +40,9 @@ class Resource:
     order: int | None = None
     status: Status | None = None
     error: str | None = None
+    # Found by apply's fresh scan but not listed in the approved plan: reported, never counted
+    # in the progress or the summary (they count only what the plan lists). Not serialised.
+    unlisted: bool = False
 
     @property
     def key(self) -> Key:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError
 
 from migrate.aws import Account, AccountUnreachable, describe_error
 from migrate.kinds import ecs, iam, lookalikes, rank, s3, vpc
-from migrate.kinds.base import Ctx, Settings
+from migrate.kinds.base import AWS_FAILURES, NO_ANSWER, Ctx, Settings
 from migrate.model import ALL_REGIONS, GLOBAL_REGION, Action, Resource, ScanError
 from migrate.progress import Reporter
 from migrate.readiness import Readiness
@@ -73,6 +73,9 @@ def order(resources: list[Resource]) -> list[Resource]:
 
 def unit_error(exc: BaseException, unit: Unit) -> ScanError:
     text = describe_error(exc)
+    if isinstance(exc, NO_ANSWER) and not isinstance(exc, BotoCoreError):
+        text = (f"an answer from AWS could not be read ({type(exc).__name__}: {text}); "
+                "run plan again")
     if "AccessDenied" in text or "UnauthorizedOperation" in text:
         text = f"{text}; {READ_HINT}"
     return ScanError(unit.account.id, unit.region, text)
@@ -107,7 +110,7 @@ def make_plan(accounts: list[Account], regions: list[str], workers: int | None,
             if unit.account.id not in unreachable:  # one line per account, not per region
                 unreachable.add(unit.account.id)
                 result.errors.append(ScanError(unit.account.id, ALL_REGIONS, str(outcome)))
-        elif isinstance(outcome, ClientError | BotoCoreError):
+        elif isinstance(outcome, AWS_FAILURES):
             result.errors.append(unit_error(outcome, unit))
         elif isinstance(outcome, BaseException):
             raise outcome

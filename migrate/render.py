@@ -66,6 +66,7 @@ def readiness(console: Console, found: dict[str, Readiness]) -> None:
 
 
 def summary_line(resources: list[Resource], applied: bool) -> str:
+    resources = [r for r in resources if not r.unlisted]  # apply's fresh finds are not counted
     deletes = sum(r.action is Action.DELETE for r in resources)
     keeps = len(resources) - deletes
     if not applied:

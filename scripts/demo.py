@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     # Imported here, not at the top, so that --help works without the project's dependencies.
     import boto3
 
+    from localaws.real_account import check_real_account
     from localaws.scenario import seed_scenario
     from localaws.server import local_aws_environment, moto_server
     from localaws.verdict import Verdict, check_leftovers_gone, check_lookalikes_kept
@@ -81,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
                 check_leftovers_gone(session, leftover, verdict)
             for lookalike in scenario.lookalikes:
                 check_lookalikes_kept(session, lookalike, verdict)
+            if scenario.real is not None:
+                check_real_account(session, scenario.real, verdict)
 
     banner("Verdict")
     for line in verdict.failed:

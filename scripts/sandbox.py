@@ -2,6 +2,7 @@
 """Sandbox: a local moto server with the Trivy leftovers, for running defender-migrate by hand.
 
     python3 scripts/dev.py sandbox [--port N] [--tasks N]
+    python3 scripts/dev.py sandbox release-enis   # in the shell pointed at it: ECS catches up
 
 The logic lives in localaws/sandbox.py; run it with `.venv/bin/python scripts/sandbox.py` or
 through dev.py, which prepares `.venv` first.

@@ -109,7 +109,27 @@ def _add_subnet(ec2: Any, vpc: str) -> tuple[str, Any]:
     return sn, lambda: ec2.delete_subnet(SubnetId=sn)
 
 
-@pytest.mark.parametrize("add", [_add_security_group, _add_route_table, _add_subnet])
+def _add_egress_only_gateway(ec2: Any, vpc: str) -> tuple[str, Any]:
+    gw = ec2.create_egress_only_internet_gateway(VpcId=vpc)["EgressOnlyInternetGateway"][
+        "EgressOnlyInternetGatewayId"]
+    return gw, lambda: ec2.delete_egress_only_internet_gateway(EgressOnlyInternetGatewayId=gw)
+
+
+def _add_carrier_gateway(ec2: Any, vpc: str) -> tuple[str, Any]:
+    gw = ec2.create_carrier_gateway(VpcId=vpc)["CarrierGateway"]["CarrierGatewayId"]
+    return gw, lambda: ec2.delete_carrier_gateway(CarrierGatewayId=gw)
+
+
+def _add_security_group_association(ec2: Any, vpc: str) -> tuple[str, Any]:
+    other = ec2.create_vpc(CidrBlock="192.168.0.0/16")["Vpc"]["VpcId"]
+    sg = ec2.create_security_group(GroupName="shared", Description="x", VpcId=other)["GroupId"]
+    ec2.associate_security_group_vpc(GroupId=sg, VpcId=vpc)
+    return sg, lambda: ec2.disassociate_security_group_vpc(GroupId=sg, VpcId=vpc)
+
+
+@pytest.mark.parametrize("add", [_add_security_group, _add_route_table, _add_subnet,
+                                 _add_egress_only_gateway, _add_carrier_gateway,
+                                 _add_security_group_association])
 def test_vpc_with_a_dependency_is_refused_until_it_is_gone(
     aws: boto3.Session, rules: StrictRules, add: Any
 ) -> None:

@@ -133,6 +133,19 @@ def test_sandbox_serves_the_scenario_to_a_hand_run_plan_and_stops_on_ctrl_c(
                     (region, "vpc")} <= deletes
         assert any(r["action"] == "keep" for r in document["resources"])
 
+        # The README's interruption scenario: apply waits for ECS to release the task ENIs and
+        # gives up; the sandbox plays ECS catching up; apply again finishes.
+        release = f"{sys.executable} {ROOT / 'scripts' / 'sandbox.py'} release-enis"
+        script = "\n".join([
+            *shell, "defender-migrate trivy apply --yes --eni-timeout 1 >/dev/null; "
+            "echo first=$?", release, "defender-migrate trivy apply --yes >/dev/null; "
+            "echo second=$?"])
+        runs = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True,
+                              check=False, timeout=300, cwd=tmp_path)
+        assert "first=1" in runs.stdout, runs.stderr
+        assert "ECS released 2 ENI(s) of stopped tasks" in runs.stdout, runs.stderr
+        assert "second=0" in runs.stdout, runs.stderr
+
         # Ctrl-C reaches every process of the foreground group: dev.py and the sandbox.
         os.killpg(process.pid, signal.SIGINT)
         out, err = process.communicate(timeout=60)

@@ -34,6 +34,12 @@ LOOKALIKE_KINDS = {"ecs-task-definition", "log-group", "cloudformation-stack",
 # Kinds whose instances come and go on their own (a service restarts tasks; a task gets an ENI):
 # one that appears after a plan was approved is deleted with its approved parent.
 EPHEMERAL = {"ecs-task", "network-interface"}
+# The kind of a resource's `parent`: a child is deleted only inside its approved parent.
+PARENT_KIND = {
+    "ecs-service": "ecs-cluster", "ecs-task": "ecs-cluster", "ecs-container-instance":
+    "ecs-cluster", "network-interface": "vpc", "internet-gateway": "vpc", "route-table": "vpc",
+    "security-group": "vpc", "subnet": "vpc",
+}
 
 
 def rank(kind: str) -> int:

@@ -12,14 +12,21 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
-from migrate.audit import AuditLog
+from migrate.audit import OK, RECHECK, UNKNOWN, AuditLog
 from migrate.aws import Account, describe_error, error_code
 from migrate.fingerprint import IMAGE_ASSESSMENT_ROLE
 from migrate.model import Resource, Status
 
 T = TypeVar("T")
+# What a call can raise besides AWS's own errors: botocore's (timeouts, resets), and an answer it
+# cannot parse (ResponseParserError, or UnicodeDecodeError for bytes that are not text).
+NO_ANSWER: tuple[type[Exception], ...] = (BotoCoreError, ResponseParserError, UnicodeDecodeError)
+AWS_FAILURES: tuple[type[Exception], ...] = (ClientError, *NO_ANSWER)
+# A successful answer read for failures it reports itself: (audit result, extra fields).
+Judge = Callable[[Any], tuple[str, dict[str, Any]]]
 
 
 class StopRequested(Exception):
@@ -27,12 +34,17 @@ class StopRequested(Exception):
 
 
 class CannotDelete(Exception):
-    """AWS accepted the calls but the resource cannot go yet (still in use, still attached, some
-    objects refused): the run records it as this resource's failure and goes on with the rest.
+    """This resource cannot go now (still in use, still attached, some objects refused, AWS's
+    answer lost): the run records it as this resource's failure and goes on with the rest.
 
     A dedicated class, so that bugs (`NotImplementedError`, `RecursionError`, the read-only
     guard below) are never mistaken for an expected per-resource failure.
     """
+
+
+class UnknownOutcome(CannotDelete):
+    """A mutating call got no usable answer (read timeout, reset connection, an answer cut
+    short or unparsable): it may or may not have been done; a re-check must settle it."""
 
 
 class ReadOnlyViolation(RuntimeError):
@@ -70,22 +82,44 @@ class Ctx:
         return self.account.client(service, region or self.region)
 
     def mutate(self, service: str, operation: str, resource: str, /, region: str | None = None,
-               **params: Any) -> Any:
-        """Make one mutating call, recorded in the audit log whatever its result."""
+               judge: Judge | None = None, **params: Any) -> Any:
+        """Make one mutating call, recorded in the audit log whatever its result.
+
+        `judge` reads a successful answer that can still report failures of its own (the per-key
+        `Errors` of DeleteObjects): it returns the result to record and extra fields.
+        """
         if self.audit is None:
             raise ReadOnlyViolation(f"{service}:{operation} attempted while planning")
         if self.stop.is_set():
             raise StopRequested
         method = getattr(self.client(service, region), _snake(operation))
         where = region or self.region
+        what = f"{service}:{operation}"
         try:
-            result = method(**params)
+            answer = method(**params)
         except ClientError as exc:
-            self.audit.record(self.account.id, where, f"{service}:{operation}", resource,
-                              describe_error(exc))
+            self.audit.record(self.account.id, where, what, resource,
+                              error_code(exc) or "Error", error=describe_error(exc))
             raise
-        self.audit.record(self.account.id, where, f"{service}:{operation}", resource, "ok")
-        return result
+        except BaseException as exc:
+            # No answer from AWS (read timeout, reset connection, a cut or unparsable answer;
+            # botocore raises some of these outside BotoCoreError): the call may have done its
+            # work. The re-check that follows settles it.
+            error = f"{type(exc).__name__}: {describe_error(exc)}"
+            self.audit.record(self.account.id, where, what, resource, UNKNOWN, error=error)
+            if isinstance(exc, Exception):
+                raise UnknownOutcome(f"no answer from AWS to {what} ({error}); it may or may "
+                                     "not have been done") from exc
+            raise
+        result, extra = judge(answer) if judge is not None else (OK, {})
+        self.audit.record(self.account.id, where, what, resource, result, **extra)
+        return answer
+
+    def recheck(self, res: Resource, exists: bool) -> None:
+        """Record what a re-check found after a call whose outcome was unknown."""
+        if self.audit is not None:
+            self.audit.record(self.account.id, self.region, RECHECK, res.id,
+                              "exists" if exists else "gone", kind=res.kind)
 
     def retrying(self, codes: Iterable[str], what: str, call: Callable[[], T]) -> T:
         """Retry errors AWS raises while a dependency is still going away, with a bound."""

@@ -38,6 +38,17 @@ def _task_enis(task: dict[str, Any]) -> set[str]:
 
 
 def discover(ctx: Ctx) -> EcsFindings:
+    try:
+        return _discover(ctx)
+    except ClientError as exc:
+        if error_code(exc) != "ClusterNotFoundException":
+            raise
+    # The cluster went between two calls (a concurrent apply, or by hand): gone is gone. The
+    # scan again no longer finds it (AWS stops listing it; an INACTIVE one is passed over).
+    return _discover(ctx)
+
+
+def _discover(ctx: Ctx) -> EcsFindings:
     ecs = ctx.client("ecs")
     found = EcsFindings()
     names = [arn.rsplit("/", 1)[-1] for arn in paginate(ecs, "list_clusters", "clusterArns")]

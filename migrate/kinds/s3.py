@@ -12,12 +12,14 @@ from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
 
+from migrate.audit import OK
 from migrate.aws import error_code
 from migrate.fingerprint import BUCKET_LOOKALIKE_PREFIX, NAME, bucket_matches
 from migrate.kinds.base import CannotDelete, Ctx, StopRequested, answer_or, paginate
 from migrate.model import Action, Resource, Status
 
 BATCH = 1000
+IDLE_ROUNDS = 3  # rounds in a row that list what was just deleted
 NO_BUCKET = {"NoSuchBucket"}
 
 
@@ -62,12 +64,19 @@ def classify(ctx: Ctx, name: str, regions: list[str]) -> Resource | None:
     elif region not in regions:
         res.reason = (f"in {region}, outside the selected regions; add it with --regions "
                       "or use --all-regions")
-    elif _object_lock(ctx, name, region):
-        res.reason = ("Object Lock is enabled: locked versions cannot be removed before "
-                      "their retention ends; empty and delete it yourself")
     else:
-        res.action = Action.DELETE
-        res.reason = f"bucket name starts with {NAME}"
+        try:
+            locked = _object_lock(ctx, name, region)
+        except ClientError as exc:
+            if error_code(exc) in NO_BUCKET:
+                return None  # deleted since it was listed (by hand, or a concurrent apply)
+            raise
+        if locked:
+            res.reason = ("Object Lock is enabled: locked versions cannot be removed before "
+                          "their retention ends; empty and delete it yourself")
+        else:
+            res.action = Action.DELETE
+            res.reason = f"bucket name starts with {NAME}"
     return res
 
 
@@ -91,6 +100,9 @@ class S3Bucket:
             if error_code(exc) in NO_BUCKET:
                 return Status.ALREADY_GONE
             raise
+        except CannotDelete:
+            res.details["objects_deleted"] = deleted[0]
+            raise
         except StopRequested as exc:
             res.details["objects_deleted"] = deleted[0]
             if not deleted[0]:
@@ -106,28 +118,83 @@ class S3Bucket:
             ctx.client("s3", res.region).head_bucket(Bucket=res.id), True)[1])
 
     def _empty(self, ctx: Ctx, res: Resource, deleted: list[int]) -> None:
-        """Delete every version, delete marker and upload; counts into `deleted[0]`."""
+        """Delete every version, delete marker and upload; counts into `deleted[0]` what S3
+        answers as deleted.
+
+        Each round lists the first page again. A round that lists exactly what the previous one
+        asked to delete made no progress (S3 answered success, the keys stayed: seen with a
+        carriage return in a key, which XML turns into a line feed both ways); after
+        IDLE_ROUNDS of those the bucket fails with the keys named, instead of looping forever.
+        Only versions the answer names as deleted, and that are not listed again, are counted.
+        """
         s3 = ctx.client("s3", res.region)
+        previous: set[tuple[str, str]] = set()
+        reported: set[tuple[str, str]] = set()  # what the previous answer called deleted
+        idle = 0
         for batch in _batches(s3, res.id):
             if ctx.stop.is_set():
                 raise StopRequested
+            asked = {(o["Key"], o["VersionId"]) for o in batch}
+            # Listed again after S3 answered them deleted: they were not, after all.
+            deleted[0] -= len(asked & reported)
+            idle = idle + 1 if asked == previous else 0
+            if idle >= IDLE_ROUNDS:
+                first = sorted(asked)[0][0]
+                raise CannotDelete(
+                    f"{len(asked)} object version(s) stay listed in {res.id} although "
+                    f"DeleteObjects answered them deleted ({idle + 1} rounds in a row), e.g. key "
+                    f"{first!r}; delete them yourself (aws s3api delete-object --version-id), "
+                    "then run apply again")
+            previous = asked
             result = ctx.mutate("s3", "DeleteObjects", f"{res.id} ({len(batch)} keys)",
-                                region=res.region, Bucket=res.id,
-                                Delete={"Objects": batch, "Quiet": True})
+                                region=res.region, judge=_judge_delete_objects, Bucket=res.id,
+                                Delete={"Objects": batch, "Quiet": False})
             errors = result.get("Errors", [])
-            deleted[0] += len(batch) - len(errors)
+            reported = _named(result.get("Deleted", []), asked)
+            deleted[0] += len(reported)
             if errors:
-                first = errors[0]
+                first_error = errors[0]
                 raise CannotDelete(
                     f"{len(errors)} of {len(batch)} objects could not be deleted from {res.id}, "
-                    f"e.g. {first.get('Key')}: {first.get('Code')} {first.get('Message', '')}"
-                    .rstrip())
+                    f"e.g. {first_error.get('Key')}: {first_error.get('Code')} "
+                    f"{first_error.get('Message', '')}".rstrip())
             ctx.say(f"{ctx.account.id}/{res.region}: emptying s3://{res.id}: "
                     f"{deleted[0]:,} objects deleted")
         for upload in paginate(s3, "list_multipart_uploads", "Uploads", Bucket=res.id):
             ctx.mutate("s3", "AbortMultipartUpload", f"{res.id}/{upload['Key']}",
                        region=res.region, Bucket=res.id, Key=upload["Key"],
                        UploadId=upload["UploadId"])
+
+
+def _named(entries: list[dict[str, Any]], asked: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The asked (key, version) pairs that DeleteObjects' `Deleted` entries name; an entry
+    without a version ID names its key's asked version."""
+    by_key: dict[str, list[str]] = {}
+    for asked_key, asked_version in sorted(asked):
+        by_key.setdefault(asked_key, []).append(asked_version)
+    named: set[tuple[str, str]] = set()
+    for entry in entries:
+        name, version = str(entry.get("Key")), entry.get("VersionId")
+        versions = by_key.get(name, [])
+        if version is not None and str(version) in versions:
+            named.add((name, str(version)))
+        elif version is None and versions:
+            named.add((name, versions[0]))
+    return named
+
+
+def _judge_delete_objects(answer: Any) -> tuple[str, dict[str, Any]]:
+    """DeleteObjects answers 200 even when some keys were not deleted: the audit says so."""
+    errors = answer.get("Errors", [])
+    done = len(answer.get("Deleted", []))
+    if not errors:
+        return OK, {"deleted": done}
+    codes = sorted({str(e.get("Code", "Error")) for e in errors})
+    first = errors[0]
+    return ",".join(codes), {
+        "deleted": done, "failed": len(errors),
+        "error": f"{len(errors)} key(s) not deleted, e.g. {first.get('Key')!r}: "
+                 f"{first.get('Code')} {first.get('Message', '')}".rstrip()}
 
 
 def _batches(s3: Any, bucket: str) -> Iterator[list[dict[str, str]]]:

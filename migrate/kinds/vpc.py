@@ -7,11 +7,13 @@ in it is deleted.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
+import botocore.session
 from botocore.exceptions import ClientError
 
 from migrate.aws import error_code
@@ -27,6 +29,7 @@ from migrate.fingerprint import (
 from migrate.kinds.base import CannotDelete, Ctx, StopRequested, answer_or, paginate
 from migrate.model import Action, Resource, Status
 
+T = TypeVar("T")
 ENI_IN_USE = "ENI of a Trivy cluster task; waiting for ECS to release it"
 ENI_AVAILABLE = "ENI of a Trivy cluster task, released by ECS but not deleted"
 
@@ -67,10 +70,101 @@ def is_trivy_task_eni(ctx: Ctx, eni: dict[str, Any], subnets: set[str],
             and not eni.get("Attachment", {}).get("InstanceId"))
 
 
-def _inspect(ctx: Ctx, vpc_id: str, task_enis: set[str], tagged_igws: set[str],
+# A listing AWS refuses or does not offer here: what it would list cannot be ruled out, so the
+# VPC is kept (an older read-only policy may lack the newer services' permissions).
+CANNOT_CHECK = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+                "UnsupportedOperation", "InvalidAction", "OptInRequired",
+                "UnknownOperationException", "NotImplemented"}
+GONE_STATES = {"deleted", "deleting", "failed", "rejected", "disassociated", "disassociating",
+               "delete_in_progress", "delete_failed", "create_failed", "expired"}
+
+
+def _checked(found: VpcContents, what: str, listing: Callable[[], Iterable[T]]) -> list[T]:
+    try:
+        return list(listing())
+    except ClientError as exc:
+        if error_code(exc) not in CANNOT_CHECK:
+            raise
+        found.foreign.append(f"{what} could not be listed ({error_code(exc)}), so cannot be "
+                             "ruled out")
+        return []
+
+
+def _live(item: dict[str, Any], *keys: str) -> bool:
+    state = next((item.get(k) for k in keys if item.get(k) is not None), "")
+    if isinstance(state, dict):
+        state = state.get("Code") or state.get("State") or ""
+    return str(state).lower() not in GONE_STATES
+
+
+def _no_eni_attachments(ctx: Ctx, vpc: dict[str, Any], found: VpcContents) -> None:
+    """What can hold a VPC without an ENI of its own (docs/reference.md §4a): each one makes
+    DeleteVpc refuse, or shows that someone else uses the VPC. Only Trivy VPCs get here."""
+    ec2 = ctx.client("ec2")
+    vpc_id = vpc["VpcId"]
+    for assoc in vpc.get("CidrBlockAssociationSet", []):
+        if assoc.get("CidrBlock") != vpc.get("CidrBlock") and _live(assoc, "CidrBlockState"):
+            found.foreign.append(f"secondary CIDR block {assoc.get('CidrBlock')} "
+                                 f"({assoc.get('AssociationId')})")
+    for assoc in vpc.get("Ipv6CidrBlockAssociationSet", []):
+        if _live(assoc, "Ipv6CidrBlockState"):
+            found.foreign.append(f"IPv6 CIDR block {assoc.get('Ipv6CidrBlock')} "
+                                 f"({assoc.get('AssociationId')})")
+    # DescribeEgressOnlyInternetGateways has no VPC filter: the account's few are listed.
+    found.foreign += [
+        f"egress-only internet gateway {g['EgressOnlyInternetGatewayId']}"
+        for g in _checked(found, "egress-only internet gateways", lambda: paginate(
+            ec2, "describe_egress_only_internet_gateways", "EgressOnlyInternetGateways"))
+        if any(a.get("VpcId") == vpc_id and _live(a, "State")
+               for a in g.get("Attachments", []))
+    ]
+    found.foreign += [
+        f"carrier gateway {g['CarrierGatewayId']}"
+        for g in _checked(found, "carrier gateways", lambda: paginate(
+            ec2, "describe_carrier_gateways", "CarrierGateways", Filters=_vpc_filter(vpc_id)))
+        if _live(g, "State")
+    ]
+    found.foreign += [
+        f"flow log {f['FlowLogId']}"
+        for f in _checked(found, "flow logs", lambda: paginate(
+            ec2, "describe_flow_logs", "FlowLogs", Filter=_vpc_filter(vpc_id, "resource-id")))
+    ]
+    found.foreign += [
+        f"security group association {a.get('GroupId')}"
+        for a in _checked(found, "security group VPC associations", lambda: paginate(
+            ec2, "describe_security_group_vpc_associations", "SecurityGroupVpcAssociations",
+            Filters=_vpc_filter(vpc_id)))
+        if _live(a, "State")
+    ]
+    if ctx.region in _lattice_regions():
+        found.foreign += [
+            f"VPC Lattice service network association {a.get('id')}"
+            for a in _checked(found, "VPC Lattice service network associations", lambda: paginate(
+                ctx.client("vpc-lattice"), "list_service_network_vpc_associations", "items",
+                vpcIdentifier=vpc_id))
+            if _live(a, "status")
+        ]
+    found.foreign += [
+        f"Route 53 private hosted zone {z.get('HostedZoneName')} ({z.get('HostedZoneId')})"
+        # Route 53 is global: botocore sends it to the partition's endpoint from any region.
+        for z in _checked(found, "Route 53 private hosted zones", lambda: ctx.client(
+            "route53").list_hosted_zones_by_vpc(
+                VPCId=vpc_id, VPCRegion=ctx.region).get("HostedZoneSummaries", []))
+    ]
+
+
+@functools.cache
+def _lattice_regions() -> frozenset[str]:
+    """Where VPC Lattice exists (botocore's endpoint data, no call): elsewhere no VPC can be
+    associated with a service network."""
+    return frozenset(botocore.session.Session().get_available_regions("vpc-lattice"))
+
+
+def _inspect(ctx: Ctx, vpc: dict[str, Any], task_enis: set[str], tagged_igws: set[str],
              cluster_active: bool) -> VpcContents:
     ec2 = ctx.client("ec2")
     found = VpcContents()
+    vpc_id = vpc["VpcId"]
     flt = _vpc_filter(vpc_id)
 
     for igw in paginate(ec2, "describe_internet_gateways", "InternetGateways",
@@ -142,7 +236,8 @@ def _inspect(ctx: Ctx, vpc_id: str, task_enis: set[str], tagged_igws: set[str],
             f"VPC peering connection {p['VpcPeeringConnectionId']}"
             for p in paginate(ec2, "describe_vpc_peering_connections", "VpcPeeringConnections",
                               Filters=_vpc_filter(vpc_id, side))
-            if p.get("Status", {}).get("Code") in ("active", "pending-acceptance", "provisioning")
+            if p.get("Status", {}).get("Code") in ("active", "pending-acceptance", "provisioning",
+                                                   "initiating-request")
         ]
     found.foreign += [
         f"transit gateway attachment {a['TransitGatewayAttachmentId']}"
@@ -172,6 +267,7 @@ def _inspect(ctx: Ctx, vpc_id: str, task_enis: set[str], tagged_igws: set[str],
                            "LoadBalancerDescriptions")
         if lb.get("VPCId") == vpc_id
     ]
+    _no_eni_attachments(ctx, vpc, found)
     return found
 
 
@@ -229,7 +325,12 @@ def discover(ctx: Ctx, task_enis: set[str], cluster_active: bool) -> list[Resour
             res.reason = "the default VPC is never deleted"
             out.append(res)
             continue
-        contents = _inspect(ctx, vpc_id, task_enis, set(igws), cluster_active)
+        try:
+            contents = _inspect(ctx, vpc, task_enis, set(igws), cluster_active)
+        except ClientError as exc:
+            if error_code(exc) in Vpc.NOT_FOUND:
+                continue  # deleted between two calls: gone is gone
+            raise
         children = [
             ("network-interface", contents.enis, "ENI of the Trivy cluster's tasks"),
             ("internet-gateway", contents.igws, "Trivy-tagged internet gateway"),

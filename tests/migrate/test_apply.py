@@ -115,7 +115,11 @@ def test_audit_log_records_every_mutating_call(aws: boto3.Session, harness: Harn
     mutating = [c for c in harness.mutating()]
     assert len(lines) == len(mutating)
     assert {line["operation"].split(":")[1] for line in lines} == {c.operation for c in mutating}
-    assert set(lines[0]) == {"time", "account", "region", "operation", "resource", "result"}
+    for line in lines:
+        assert set(line) - {"deleted"} == {"time", "account", "region", "operation", "resource",
+                                           "result"}
+        assert line["result"] == "ok"
+    assert sum(line.get("deleted", 0) for line in lines) > 0  # S3's own count of DeleteObjects
     assert {line["account"] for line in lines} == {ACCOUNT}
 
 

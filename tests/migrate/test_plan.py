@@ -139,6 +139,18 @@ def test_capitalised_name_tag_matches_too(aws: boto3.Session, harness: Harness) 
     pytest.param(seed.add_route_to_other_network, "the scanner did not create",
                  id="route-to-other-network"),
     pytest.param(seed.add_secondary_cidr, "the scanner did not create", id="secondary-cidr"),
+    # Attachments without an ENI of their own (issue 16, docs/reference.md §4a).
+    pytest.param(seed.add_egress_only_gateway, "egress-only internet gateway",
+                 id="egress-only-gateway"),
+    pytest.param(seed.add_carrier_gateway, "carrier gateway", id="carrier-gateway"),
+    pytest.param(seed.add_flow_log, "flow log", id="flow-log"),
+    pytest.param(seed.add_ipv6_cidr, "IPv6 CIDR block", id="ipv6-cidr"),
+    pytest.param(seed.add_lattice_association, "VPC Lattice service network association",
+                 id="lattice-association"),
+    pytest.param(seed.add_private_hosted_zone, "Route 53 private hosted zone",
+                 id="private-hosted-zone"),
+    pytest.param(seed.add_security_group_association, "security group association",
+                 id="security-group-association"),
 ])
 def test_vpc_holding_foreign_resources_is_kept_whole(
         aws: boto3.Session, harness: Harness, add: object, what: str) -> None:
@@ -156,6 +168,26 @@ def test_vpc_holding_foreign_resources_is_kept_whole(
     assert all(r["action"] == "keep" for r in inside)
     # the bucket and cluster are independent of the VPC and still go
     assert result.exit_code == 2
+    assert {k for k, _ in deletes(doc)} == {"s3-bucket", "ecs-cluster"}
+
+
+@pytest.mark.parametrize(("operation", "code"), [
+    ("ListServiceNetworkVpcAssociations", "AccessDeniedException"),
+    ("DescribeCarrierGateways", "UnauthorizedOperation"),
+    ("DescribeSecurityGroupVpcAssociations", "InvalidAction"),
+])
+def test_vpc_whose_attachments_cannot_be_listed_is_kept_whole(
+        aws: boto3.Session, harness: Harness, operation: str, code: str) -> None:
+    """A read-only policy that predates a service cannot rule its attachments out: safe side."""
+    ids = seed.seed_trivy_leftovers(aws, "us-east-1")
+    harness.rules.fail_next(operation, code, status=403)
+
+    result, doc = harness.json("trivy", "plan", "--regions", "us-east-1")
+
+    assert result.exit_code == 0, result.stderr
+    row = by_key(doc)[("vpc", ids.vpc_id)]
+    assert row["action"] == "keep"
+    assert f"could not be listed ({code})" in row["reason"]
     assert {k for k, _ in deletes(doc)} == {"s3-bucket", "ecs-cluster"}
 
 
