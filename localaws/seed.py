@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import ClientError
 
+from migrate.fingerprint import CONTAINERS_AUDIENCE, IMAGE_ASSESSMENT_ROLE, OIDC_ISSUER
+
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_ec2.type_defs import TagSpecificationTypeDef
@@ -34,11 +36,10 @@ LOOKALIKE_BUCKETS = (
     "my-defender-for-containers-va",
 )
 TASK_FAMILY = TRIVY_NAME
-# Defender for Cloud's OIDC trust (docs/reference.md §3).
-MICROSOFT_TENANT_ID = "33e01921-4d64-4f8c-a055-5bdaffd5e33d"
-CONTAINERS_AUDIENCE = "api://6610e979-c931-41ec-adc7-b9920c9d52f1"
+# Defender for Cloud's OIDC trust (docs/reference.md §3): Microsoft's published values, taken
+# from migrate (their one home; tests/test_contract_facts.py pins them to the vendored contract),
+# so the seeded world and the tool cannot drift apart. The thumbprint only the seed and stacks use.
 OIDC_THUMBPRINT = "626d44e704d1ceabe3bf0d53397464ac8080142c"
-IMAGE_ASSESSMENT_ROLE = "MDCContainersImageAssessmentRole"
 # The retired scanner's IAM (docs/reference.md §4), as each onboarding named it.
 TRIVY_IAM_NAMES = {
     "cloudformation": ("DefenderForContainersVaRole", "DefenderForContainersVaTaskRole"),
@@ -400,7 +401,7 @@ def _exists_ok(call: Any) -> None:
 
 def oidc_trust(account: str, audience: str = CONTAINERS_AUDIENCE) -> dict[str, Any]:
     """The trust Defender's connector roles have (stacks/aws_connector/policies.py)."""
-    issuer = f"sts.windows.net/{MICROSOFT_TENANT_ID}/"
+    issuer = OIDC_ISSUER
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -432,7 +433,7 @@ def seed_mdvm_onboarding(session: boto3.Session, role_name: str = IMAGE_ASSESSME
     account = account_of(session)
     iam = session.client("iam")
     _exists_ok(lambda: iam.create_open_id_connect_provider(
-        Url=f"https://sts.windows.net/{MICROSOFT_TENANT_ID}/",
+        Url=f"https://{OIDC_ISSUER}",
         ClientIDList=[CONTAINERS_AUDIENCE],
         ThumbprintList=[OIDC_THUMBPRINT],
     ))

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import boto3
@@ -57,6 +58,18 @@ def describe_error(exc: BaseException) -> str:
         err = exc.response.get("Error", {})
         return f"{err.get('Code', 'Error')}: {err.get('Message', '')}".rstrip(": ")
     return str(exc) or type(exc).__name__
+
+
+@cache
+def known_regions() -> frozenset[str]:
+    """Every region botocore knows for EC2, in every partition (no API call, no credentials).
+
+    The one list `--regions` and a plan file's regions are checked against. (`stacks` checks its
+    config against the commercial partition only, on purpose: Defender connects no other.)
+    """
+    session = botocore.session.Session()
+    return frozenset(region for partition in session.get_available_partitions()
+                     for region in session.get_available_regions("ec2", partition_name=partition))
 
 
 def error_code(exc: BaseException) -> str:

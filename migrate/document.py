@@ -10,10 +10,10 @@ from importlib.resources import files as resources_files
 from pathlib import Path
 from typing import Any
 
-import botocore.session
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from migrate.aws import known_regions
 from migrate.errors import InputError
 from migrate.fingerprint import CLUSTER_NAME, TRIVY_POLICIES, TRIVY_ROLES
 from migrate.model import (
@@ -179,9 +179,3 @@ def _trivy_policy_arn(res: Resource) -> bool:
             and parts[4] == res.account and parts[5].startswith("policy/")
             and parts[5].rsplit("/", 1)[-1] == res.id)
 
-
-def known_regions() -> set[str]:
-    """Every region botocore knows, in every partition (no API call, no credentials)."""
-    session = botocore.session.Session()
-    return {region for partition in session.get_available_partitions()
-            for region in session.get_available_regions("ec2", partition_name=partition)}

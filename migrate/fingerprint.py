@@ -36,7 +36,9 @@ def bucket_matches(name: str) -> bool:
 
 # --- Defender for Cloud's AWS OIDC trust (docs/reference.md §3) ------------------------------
 # Microsoft's tenant hosts the OIDC issuer every Defender role trusts; the containers audience is
-# the one of the retired scanner's role and of the MDVM image-assessment role.
+# the one of the retired scanner's role and of the MDVM image-assessment role. Their home for
+# migrate and localaws; stacks keeps its own copy (see stacks/config/aws.py), and
+# tests/test_contract_facts.py pins both to the vendored contract.
 MICROSOFT_TENANT_ID = "33e01921-4d64-4f8c-a055-5bdaffd5e33d"
 OIDC_ISSUER = f"sts.windows.net/{MICROSOFT_TENANT_ID}/"
 CONTAINERS_AUDIENCE = "api://6610e979-c931-41ec-adc7-b9920c9d52f1"

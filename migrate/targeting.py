@@ -16,6 +16,7 @@ from migrate.aws import (
     caller_identity,
     check_account,
     describe_error,
+    known_regions,
 )
 from migrate.errors import CredentialsError, InputError, RefusedError
 from migrate.fingerprint import DEFAULT_REGIONS
@@ -24,14 +25,6 @@ from migrate.runner import default_workers, run_all
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 
-
-def known_regions(session: boto3.Session) -> set[str]:
-    """Every region botocore knows for EC2, in every partition (no API call)."""
-    return {
-        region
-        for partition in session.get_available_partitions()
-        for region in session.get_available_regions("ec2", partition_name=partition)
-    }
 
 
 def resolve_regions(session: boto3.Session, regions: list[str] | None,
@@ -47,7 +40,7 @@ def resolve_regions(session: boto3.Session, regions: list[str] | None,
                                    "pass them with --regions instead") from exc
         return sorted(r["RegionName"] for r in found)
     wanted = list(dict.fromkeys(regions or DEFAULT_REGIONS))
-    unknown = [r for r in wanted if r not in known_regions(session)]
+    unknown = [r for r in wanted if r not in known_regions()]
     if unknown:
         raise InputError(f"unknown region {', '.join(unknown)}: use region codes such as "
                          "us-east-1,eu-central-1 (see `aws ec2 describe-regions`)")

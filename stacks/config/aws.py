@@ -20,6 +20,11 @@ from botocore.loaders import create_loader
 
 from stacks.config.errors import ConfigError
 
+# Microsoft's published values (docs/reference.md §3). `migrate/fingerprint.py` holds the tenant
+# ID and the containers audience too: `stacks` (the Pulumi program) and `migrate` (the one-off
+# cleanup tool) are independent packages that neither import the other nor share a module, so
+# that either can change or be removed alone; tests/test_contract_facts.py pins both copies to
+# the vendored contract, so they cannot drift.
 MICROSOFT_TENANT_ID = "33e01921-4d64-4f8c-a055-5bdaffd5e33d"
 OIDC_THUMBPRINT = "626d44e704d1ceabe3bf0d53397464ac8080142c"
 CSPM_AUDIENCE = "api://4d8bed1f-eee7-4d8e-b0dc-8462049a4479"

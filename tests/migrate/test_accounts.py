@@ -8,7 +8,8 @@ from pathlib import Path
 import boto3
 
 from localaws import seed
-from migrate.targeting import known_regions, resolve_regions
+from migrate.aws import known_regions
+from migrate.targeting import resolve_regions
 from tests.migrate.conftest import ACCOUNT, Harness
 
 OTHER = "222222222222"
@@ -67,5 +68,5 @@ def test_organization_lists_active_accounts(aws: boto3.Session, harness: Harness
 def test_all_regions_asks_ec2_for_the_enabled_regions(aws: boto3.Session) -> None:
     regions = resolve_regions(aws, None, True)
     assert {"us-east-1", "eu-central-1", "ap-southeast-2"} <= set(regions)
-    assert set(regions) <= known_regions(aws)
+    assert set(regions) <= known_regions()
     assert resolve_regions(aws, None, False) == ["us-east-1", "eu-central-1"]
