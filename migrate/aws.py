@@ -72,6 +72,32 @@ def known_regions() -> frozenset[str]:
                      for region in session.get_available_regions("ec2", partition_name=partition))
 
 
+@dataclass(frozen=True)
+class Arn:
+    """An ARN's fields: arn:partition:service:region:account:resource."""
+
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+    @classmethod
+    def parse(cls, text: str) -> Arn:
+        """The fields of `text`; ValueError unless it has exactly six. A colon inside the resource
+        is refused too (botocore's ArnParser would accept it): no IAM or STS ARN has one, and a
+        plan file's ARN must not slip a look-alike past the exact checks that way."""
+        parts = text.split(":")
+        if len(parts) != 6 or parts[0] != "arn":
+            raise ValueError(f"not an ARN: {text!r}")
+        return cls(*parts[1:])
+
+    @property
+    def name(self) -> str:
+        """The resource's last segment: an IAM role's or policy's name without its path."""
+        return self.resource.rsplit("/", 1)[-1]
+
+
 def error_code(exc: BaseException) -> str:
     if isinstance(exc, ClientError):
         return str(exc.response.get("Error", {}).get("Code", ""))
@@ -274,7 +300,7 @@ class Account:
 def _identity(sts: Any, what: str) -> tuple[str, str]:
     try:
         identity = sts.get_caller_identity()
-        return str(identity["Account"]), str(identity["Arn"]).split(":")[1]
+        return str(identity["Account"]), Arn.parse(str(identity["Arn"])).partition
     except NoCredentialsError as exc:
         raise CredentialsError(
             "no AWS credentials found: set AWS_PROFILE or use --profile, run `aws sso login`, "

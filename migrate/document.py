@@ -13,7 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from migrate.aws import known_regions
+from migrate.aws import Arn, known_regions
 from migrate.errors import InputError
 from migrate.fingerprint import CLUSTER_NAME, TRIVY_POLICIES, TRIVY_ROLES
 from migrate.model import (
@@ -173,9 +173,10 @@ def load_plan(path: Path) -> tuple[Targets, list[Resource], dict[str, Readiness]
 
 
 def _trivy_policy_arn(res: Resource) -> bool:
-    arn = str(res.details.get("arn", ""))
-    parts = arn.split(":")
-    return (res.id in TRIVY_POLICIES and len(parts) == 6 and parts[2] == "iam"
-            and parts[4] == res.account and parts[5].startswith("policy/")
-            and parts[5].rsplit("/", 1)[-1] == res.id)
+    try:
+        arn = Arn.parse(str(res.details.get("arn", "")))
+    except ValueError:
+        return False
+    return (res.id in TRIVY_POLICIES and arn.service == "iam" and arn.account == res.account
+            and arn.resource.startswith("policy/") and arn.name == res.id)
 

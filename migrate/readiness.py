@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from migrate.aws import describe_error
+from migrate.aws import Arn, describe_error
 from migrate.kinds.base import Ctx
 from migrate.kinds.iam import get_role, trusts_defender_oidc
 
@@ -52,7 +52,7 @@ def check(ctx: Ctx, role_name: str,
     if role is None:
         return Readiness(False, role_name, f"no IAM role {role_name}: MDVM image assessment is "
                                            "not onboarded in this account")
-    partition = str(role["Arn"]).split(":")[1]
+    partition = Arn.parse(str(role["Arn"])).partition
     why_not = trusts_defender_oidc(role.get("AssumeRolePolicyDocument") or {}, partition,
                                    ctx.account.id)
     if why_not is not None:

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from botocore.exceptions import ClientError
 
-from migrate.aws import error_code
+from migrate.aws import Arn, error_code
 from migrate.fingerprint import (
     CONTAINERS_AUDIENCE,
     ECS_TASKS_PRINCIPAL,
@@ -79,15 +79,11 @@ def trusts_service(doc: dict[str, Any], service: str) -> str | None:
     return None
 
 
-def _partition(arn: str) -> str:
-    return arn.split(":")[1]
-
-
 def _role_reason(ctx: Ctx, role: dict[str, Any]) -> str | None:
     """None when the role's trust is the scanner's; otherwise why not."""
     doc = role.get("AssumeRolePolicyDocument") or {}
     if TRIVY_ROLES[role["RoleName"]] == TRIVY_VA_ROLE_TRUST:
-        return trusts_defender_oidc(doc, _partition(role["Arn"]), ctx.account.id)
+        return trusts_defender_oidc(doc, Arn.parse(role["Arn"]).partition, ctx.account.id)
     return trusts_service(doc, ECS_TASKS_PRINCIPAL)
 
 
@@ -129,7 +125,7 @@ def discover(ctx: Ctx, regions: Sequence[str],
         role = get_role(ctx, name)  # RoleLastUsed: only GetRole has it
         if role is None:
             continue
-        partition = _partition(role["Arn"])
+        partition = Arn.parse(role["Arn"]).partition
         used = _last_used(role)
         attached = [p["PolicyArn"] for p in paginate(
             iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name)]
@@ -193,10 +189,10 @@ def _policies(ctx: Ctx, partition: str, deleted_roles: set[str],
     iam = ctx.client("iam")
     out: list[Resource] = []
     candidates = {f"arn:{partition}:iam::{ctx.account.id}:policy/{name}" for name in TRIVY_POLICIES}
-    candidates |= {arn for arn in attached_arns if arn.rsplit("/", 1)[-1] in TRIVY_POLICIES
-                   and arn.split(":")[4] == ctx.account.id}
+    candidates |= {arn for arn in attached_arns if Arn.parse(arn).name in TRIVY_POLICIES
+                   and Arn.parse(arn).account == ctx.account.id}
     for arn in sorted(candidates):
-        name = arn.rsplit("/", 1)[-1]
+        name = Arn.parse(arn).name
         policy = answer_or(None, NO_ENTITY, partial(iam.get_policy, PolicyArn=arn))
         if policy is None:
             continue
