@@ -445,8 +445,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              (f"{UNKIND}::test_keys_that_stay_listed_fail_their_bucket_after_bounded_rounds",)),
     Mutation("s3-vanished-bucket-spoils-account", "a bucket gone at its Object Lock lookup is "
              "gone, nothing more", "migrate/kinds/s3.py",
-             "                return None  # deleted since it was listed (by hand, or a "
-             "concurrent apply)", "                raise",
+             "        locked = answer_or(None, NO_BUCKET, lambda: _object_lock(ctx, name, region))",
+             "        locked = _object_lock(ctx, name, region)",
              (f"{UNKIND}::test_a_bucket_vanishing_during_the_scan_spoils_nothing_else",)),
     Mutation("audit-per-key-errors-ok", "per-key DeleteObjects errors are audited as such",
              "migrate/kinds/s3.py", "judge=_judge_delete_objects, ", "",

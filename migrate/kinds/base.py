@@ -166,6 +166,12 @@ def answer_or(default: T, codes: Iterable[str], call: Callable[[], T]) -> T:
         raise
 
 
+def gone_on(codes: Iterable[str], call: Callable[[], object]) -> Status:
+    """Run a deleting `call`: DELETED, or ALREADY_GONE when AWS answers with one of `codes` (the
+    resource went meanwhile, by hand or by a concurrent apply); any other error is raised."""
+    return answer_or(Status.ALREADY_GONE, codes, lambda: (call(), Status.DELETED)[1])
+
+
 def paginate(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
     for page in client.get_paginator(operation).paginate(**params):
         yield from page.get(key, [])

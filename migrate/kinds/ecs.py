@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from migrate.aws import error_code
 from migrate.fingerprint import CLUSTER_NAME, LOOKALIKE_PATTERN
-from migrate.kinds.base import Ctx, answer_or, chunks, paginate
+from migrate.kinds.base import Ctx, answer_or, chunks, gone_on, paginate
 from migrate.model import Action, Resource, Status
 
 STOP_REASON = "defender-migrate: removing the retired Trivy vulnerability scanner"
@@ -106,21 +106,21 @@ class EcsService:
     rank: ClassVar[int] = 10
 
     def delete(self, ctx: Ctx, res: Resource) -> Status:
-        try:
-            svc = ctx.client("ecs").describe_services(cluster=CLUSTER_NAME, services=[res.id])
-            live = [s for s in svc["services"] if s.get("status") != "INACTIVE"]
-            if not live:
-                return Status.ALREADY_GONE
+        live: list[dict[str, Any]] = answer_or([], GONE, lambda: [
+            s for s in ctx.client("ecs").describe_services(
+                cluster=CLUSTER_NAME, services=[res.id])["services"]
+            if s.get("status") != "INACTIVE"])
+        if not live:
+            return Status.ALREADY_GONE
+
+        def scale_to_zero_then_delete() -> None:
             if live[0].get("desiredCount", 0):
                 ctx.mutate("ecs", "UpdateService", res.id, cluster=CLUSTER_NAME, service=res.id,
                            desiredCount=0)
             ctx.mutate("ecs", "DeleteService", res.id, cluster=CLUSTER_NAME, service=res.id,
                        force=True)
-        except ClientError as exc:
-            if error_code(exc) in GONE:
-                return Status.ALREADY_GONE
-            raise
-        return Status.DELETED
+
+        return gone_on(GONE, scale_to_zero_then_delete)
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
         return answer_or(False, GONE, lambda: any(
@@ -173,18 +173,12 @@ class EcsCluster:
     def delete(self, ctx: Ctx, res: Resource) -> Status:
         if not self.exists(ctx, res):
             return Status.ALREADY_GONE
-        try:
-            ctx.retrying(
-                ("ClusterContainsServicesException", "ClusterContainsTasksException",
-                 "ClusterContainsContainerInstancesException", "UpdateInProgressException"),
-                f"delete ECS cluster {res.id}",
-                lambda: ctx.mutate("ecs", "DeleteCluster", res.id, cluster=res.id),
-            )
-        except ClientError as exc:
-            if error_code(exc) in GONE:
-                return Status.ALREADY_GONE
-            raise
-        return Status.DELETED
+        return gone_on(GONE, lambda: ctx.retrying(
+            ("ClusterContainsServicesException", "ClusterContainsTasksException",
+             "ClusterContainsContainerInstancesException", "UpdateInProgressException"),
+            f"delete ECS cluster {res.id}",
+            lambda: ctx.mutate("ecs", "DeleteCluster", res.id, cluster=res.id),
+        ))
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
         clusters = ctx.client("ecs").describe_clusters(clusters=[res.id])["clusters"]

@@ -15,9 +15,7 @@ from collections.abc import Collection, Sequence
 from functools import partial
 from typing import Any, ClassVar
 
-from botocore.exceptions import ClientError
-
-from migrate.aws import Arn, error_code
+from migrate.aws import Arn
 from migrate.fingerprint import (
     CONTAINERS_AUDIENCE,
     ECS_TASKS_PRINCIPAL,
@@ -26,7 +24,7 @@ from migrate.fingerprint import (
     TRIVY_ROLES,
     TRIVY_VA_ROLE_TRUST,
 )
-from migrate.kinds.base import CannotDelete, Ctx, answer_or, paginate
+from migrate.kinds.base import CannotDelete, Ctx, answer_or, gone_on, paginate
 from migrate.model import GLOBAL_REGION, Action, Resource, Status
 
 NO_ENTITY = {"NoSuchEntity"}
@@ -242,14 +240,9 @@ class IamRole:
             answer_or(None, NO_ENTITY, partial(
                 ctx.mutate, "iam", "RemoveRoleFromInstanceProfile", res.id,
                 InstanceProfileName=profile["InstanceProfileName"], RoleName=res.id))
-        try:
-            ctx.retrying({"DeleteConflict"}, f"delete role {res.id}", lambda: ctx.mutate(
-                "iam", "DeleteRole", res.id, RoleName=res.id))
-        except ClientError as exc:
-            if error_code(exc) in NO_ENTITY:
-                return Status.ALREADY_GONE
-            raise
-        return Status.DELETED
+        return gone_on(NO_ENTITY, lambda: ctx.retrying(
+            {"DeleteConflict"}, f"delete role {res.id}",
+            lambda: ctx.mutate("iam", "DeleteRole", res.id, RoleName=res.id)))
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
         return get_role(ctx, res.id) is not None
@@ -273,13 +266,8 @@ class IamPolicy:
                 answer_or(None, NO_ENTITY, partial(
                     ctx.mutate, "iam", "DeletePolicyVersion", res.id, PolicyArn=arn,
                     VersionId=version["VersionId"]))
-        try:
-            ctx.mutate("iam", "DeletePolicy", res.id, PolicyArn=arn)
-        except ClientError as exc:
-            if error_code(exc) in NO_ENTITY:
-                return Status.ALREADY_GONE
-            raise
-        return Status.DELETED
+        return gone_on(NO_ENTITY, partial(ctx.mutate, "iam", "DeletePolicy", res.id,
+                                          PolicyArn=arn))
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
         arn = str(res.details.get("arn"))

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from migrate.audit import OK
 from migrate.aws import error_code
 from migrate.fingerprint import BUCKET_LOOKALIKE_PREFIX, NAME, bucket_matches
-from migrate.kinds.base import CannotDelete, Ctx, StopRequested, answer_or, paginate
+from migrate.kinds.base import CannotDelete, Ctx, StopRequested, answer_or, gone_on, paginate
 from migrate.model import Action, Resource, Status
 
 BATCH = 1000
@@ -51,12 +51,9 @@ def discover(ctx: Ctx, regions: list[str]) -> list[Resource]:
 
 def classify(ctx: Ctx, name: str, regions: list[str]) -> Resource | None:
     """Whether one bucket is a Trivy bucket to delete now; None when it does not exist."""
-    try:
-        region = bucket_region(ctx, name)
-    except ClientError as exc:
-        if error_code(exc) in NO_BUCKET:
-            return None
-        raise
+    region = answer_or(None, NO_BUCKET, lambda: bucket_region(ctx, name))
+    if region is None:
+        return None
     res = Resource(ctx.account.id, region, "s3-bucket", name, Action.KEEP, "")
     if not bucket_matches(name):
         res.reason = (f"name is not {NAME} followed by the end, '-', '.' or a digit: "
@@ -65,12 +62,9 @@ def classify(ctx: Ctx, name: str, regions: list[str]) -> Resource | None:
         res.reason = (f"in {region}, outside the selected regions; add it with --regions "
                       "or use --all-regions")
     else:
-        try:
-            locked = _object_lock(ctx, name, region)
-        except ClientError as exc:
-            if error_code(exc) in NO_BUCKET:
-                return None  # deleted since it was listed (by hand, or a concurrent apply)
-            raise
+        locked = answer_or(None, NO_BUCKET, lambda: _object_lock(ctx, name, region))
+        if locked is None:
+            return None  # deleted since it was listed (by hand, or a concurrent apply)
         if locked:
             res.reason = ("Object Lock is enabled: locked versions cannot be removed before "
                           "their retention ends; empty and delete it yourself")
@@ -94,12 +88,9 @@ class S3Bucket:
             ctx.mutate("s3", "DeleteBucket", res.id, region=res.region, Bucket=res.id)
 
         try:
-            ctx.retrying({"BucketNotEmpty", "OperationAborted"}, f"delete bucket {res.id}",
-                         empty_then_delete)
-        except ClientError as exc:
-            if error_code(exc) in NO_BUCKET:
-                return Status.ALREADY_GONE
-            raise
+            status = gone_on(NO_BUCKET, lambda: ctx.retrying(
+                {"BucketNotEmpty", "OperationAborted"}, f"delete bucket {res.id}",
+                empty_then_delete))
         except CannotDelete:
             res.details["objects_deleted"] = deleted[0]
             raise
@@ -110,8 +101,9 @@ class S3Bucket:
             raise StopRequested(
                 f"interrupted (Ctrl-C) while emptying the bucket: {deleted[0]:,} objects "
                 "deleted, the rest and the bucket remain; run apply again to finish") from exc
-        res.details["objects_deleted"] = deleted[0]
-        return Status.DELETED
+        if status is Status.DELETED:
+            res.details["objects_deleted"] = deleted[0]
+        return status
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
         return answer_or(False, {"404", "NoSuchBucket", "NotFound"}, lambda: (

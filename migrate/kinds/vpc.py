@@ -26,7 +26,7 @@ from migrate.fingerprint import (
     VPC_CIDR,
     has_trivy_tag,
 )
-from migrate.kinds.base import CannotDelete, Ctx, StopRequested, answer_or, paginate
+from migrate.kinds.base import CannotDelete, Ctx, StopRequested, answer_or, gone_on, paginate
 from migrate.model import Action, Resource, Status
 
 T = TypeVar("T")
@@ -360,10 +360,6 @@ def discover(ctx: Ctx, task_enis: set[str], cluster_active: bool) -> list[Resour
     return out
 
 
-def _gone_on(codes: set[str], call: Callable[[], object]) -> Status:
-    return answer_or(Status.ALREADY_GONE, codes, lambda: (call(), Status.DELETED)[1])
-
-
 class NetworkInterface:
     """ECS releases a stopped task's ENI by itself; wait for that, delete it if left available."""
 
@@ -398,7 +394,7 @@ class NetworkInterface:
             eni = self._describe(ctx, res)
         if eni is None:
             return Status.DELETED  # released by ECS after its task stopped
-        return _gone_on(self.NOT_FOUND, lambda: ctx.mutate(
+        return gone_on(self.NOT_FOUND, lambda: ctx.mutate(
             "ec2", "DeleteNetworkInterface", res.id, NetworkInterfaceId=res.id))
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
@@ -419,7 +415,7 @@ class InternetGateway:
             raise
         for att in igw["InternetGateways"][0].get("Attachments", []):
             self._detach(ctx, res, att["VpcId"])
-        return _gone_on(self.NOT_FOUND, lambda: ctx.retrying(
+        return gone_on(self.NOT_FOUND, lambda: ctx.retrying(
             {"DependencyViolation"}, f"delete {res.id}",
             lambda: ctx.mutate("ec2", "DeleteInternetGateway", res.id, InternetGatewayId=res.id)))
 
@@ -453,7 +449,7 @@ class RouteTable:
                 continue
             ctx.mutate("ec2", "DisassociateRouteTable", res.id,
                        AssociationId=assoc["RouteTableAssociationId"])
-        return _gone_on(self.NOT_FOUND, lambda: ctx.retrying(
+        return gone_on(self.NOT_FOUND, lambda: ctx.retrying(
             {"DependencyViolation"}, f"delete {res.id}",
             lambda: ctx.mutate("ec2", "DeleteRouteTable", res.id, RouteTableId=res.id)))
 
@@ -468,7 +464,7 @@ class SecurityGroup:
     NOT_FOUND: ClassVar[set[str]] = {"InvalidGroup.NotFound", "InvalidGroupId.NotFound"}
 
     def delete(self, ctx: Ctx, res: Resource) -> Status:
-        return _gone_on(self.NOT_FOUND, lambda: ctx.retrying(
+        return gone_on(self.NOT_FOUND, lambda: ctx.retrying(
             {"DependencyViolation"}, f"delete {res.id}",
             lambda: ctx.mutate("ec2", "DeleteSecurityGroup", res.id, GroupId=res.id)))
 
@@ -483,7 +479,7 @@ class Subnet:
     NOT_FOUND: ClassVar[set[str]] = {"InvalidSubnetID.NotFound"}
 
     def delete(self, ctx: Ctx, res: Resource) -> Status:
-        return _gone_on(self.NOT_FOUND, lambda: ctx.retrying(
+        return gone_on(self.NOT_FOUND, lambda: ctx.retrying(
             {"DependencyViolation"}, f"delete {res.id}",
             lambda: ctx.mutate("ec2", "DeleteSubnet", res.id, SubnetId=res.id)))
 
@@ -498,7 +494,7 @@ class Vpc:
     NOT_FOUND: ClassVar[set[str]] = {"InvalidVpcID.NotFound"}
 
     def delete(self, ctx: Ctx, res: Resource) -> Status:
-        return _gone_on(self.NOT_FOUND, lambda: ctx.retrying(
+        return gone_on(self.NOT_FOUND, lambda: ctx.retrying(
             {"DependencyViolation"}, f"delete {res.id}",
             lambda: ctx.mutate("ec2", "DeleteVpc", res.id, VpcId=res.id)))
 
