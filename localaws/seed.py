@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import ClientError
 
-from migrate.fingerprint import CONTAINERS_AUDIENCE, IMAGE_ASSESSMENT_ROLE, OIDC_ISSUER
+from migrate import fingerprint
+from migrate.fingerprint import CONTAINERS_AUDIENCE, OIDC_ISSUER
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -40,6 +41,7 @@ TASK_FAMILY = TRIVY_NAME
 # from migrate (their one home; tests/test_contract_facts.py pins them to the vendored contract),
 # so the seeded world and the tool cannot drift apart. The thumbprint only the seed and stacks use.
 OIDC_THUMBPRINT = "626d44e704d1ceabe3bf0d53397464ac8080142c"
+IMAGE_ASSESSMENT_ROLE = fingerprint.IMAGE_ASSESSMENT_ROLE
 # The retired scanner's IAM (docs/reference.md §4), as each onboarding named it.
 TRIVY_IAM_NAMES = {
     "cloudformation": ("DefenderForContainersVaRole", "DefenderForContainersVaTaskRole"),
