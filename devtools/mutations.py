@@ -148,7 +148,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("confirmation-skipped", "without --yes, apply asks first",
              "migrate/commands/apply.py", "    if not yes:", "    if False:",
              (f"{APPLY}::test_confirmation_must_name_the_accounts",)),
-    Mutation("read-only-guard-off", "no mutating call while planning", "migrate/kinds/base.py",
+    Mutation("read-only-guard-off", "no mutating call while planning", "migrate/context.py",
              "        if self.audit is None:", "        if False:",
              (f"{PLAN}::test_mutating_call_while_planning_is_refused",)),
     # --- plan files -----------------------------------------------------------------------------
@@ -179,11 +179,11 @@ MUTATIONS: tuple[Mutation, ...] = (
              (f"{APPLY}::test_plan_file_never_deletes_what_appeared_in_a_vpc_it_kept",)),
     # --- the retired scanner's IAM (issue 10) and the MDVM readiness gate -----------------------
     Mutation("iam-role-any-audience", "a scanner-named role must trust Defender's OIDC provider "
-             "with the containers audience", "migrate/kinds/iam.py",
+             "with the containers audience", "migrate/trust.py",
              "        if [audience] not in values:", "        if False:",
              (f"{IAM}::test_a_role_with_the_name_but_another_trust_is_a_lookalike",)),
     Mutation("iam-task-role-any-principal", "a scanner-named task role must trust only "
-             "ecs-tasks.amazonaws.com", "migrate/kinds/iam.py",
+             "ecs-tasks.amazonaws.com", "migrate/trust.py",
              '            return f"it trusts {principal!r}, not only {service}"',
              "            continue",
              (f"{IAM}::test_a_role_with_the_name_but_another_trust_is_a_lookalike",)),
@@ -452,7 +452,7 @@ MUTATIONS: tuple[Mutation, ...] = (
              "migrate/kinds/s3.py", "judge=_judge_delete_objects, ", "",
              (f"{UNKIND}::test_per_key_errors_are_audited_as_such",)),
     Mutation("audit-unknown-missing", "a call without an answer is audited unknown",
-             "migrate/kinds/base.py",
+             "migrate/context.py",
              "self.audit.record(self.account.id, where, what, resource, UNKNOWN, error=error)",
              "pass",
              (f"{UNKIND}::test_an_answer_cut_short_is_audited_unknown_then_settled_by_a_recheck",

@@ -18,9 +18,9 @@ from rich.console import Console
 from migrate import document, render
 from migrate.apilog import log_api_calls
 from migrate.aws import Account, SessionFactory, SessionHook
+from migrate.context import Settings
 from migrate.errors import InputError
 from migrate.fingerprint import DEFAULT_REGIONS
-from migrate.kinds.base import Settings
 from migrate.model import Resource, ScanError, Targets
 from migrate.progress import Reporter
 from migrate.readiness import Readiness

@@ -15,15 +15,8 @@ from dataclasses import dataclass, field
 
 from migrate.audit import AuditLog
 from migrate.aws import Account, AccountUnreachable, describe_error
+from migrate.context import AWS_FAILURES, CannotDelete, Ctx, Settings, StopRequested, UnknownOutcome
 from migrate.kinds import EPHEMERAL, KINDS, PARENT_KIND, ecs, iam, rank, s3, vpc
-from migrate.kinds.base import (
-    AWS_FAILURES,
-    CannotDelete,
-    Ctx,
-    Settings,
-    StopRequested,
-    UnknownOutcome,
-)
 from migrate.model import GLOBAL_REGION, Action, Resource, Status
 from migrate.progress import Reporter
 from migrate.runner import default_workers, run_all

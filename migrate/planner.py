@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from botocore.exceptions import BotoCoreError
 
 from migrate.aws import Account, AccountUnreachable, describe_error
+from migrate.context import AWS_FAILURES, NO_ANSWER, Ctx, Settings
 from migrate.kinds import ecs, iam, lookalikes, rank, s3, vpc
-from migrate.kinds.base import AWS_FAILURES, NO_ANSWER, Ctx, Settings
 from migrate.model import ALL_REGIONS, GLOBAL_REGION, Action, Resource, ScanError
 from migrate.progress import Reporter
 from migrate.readiness import Readiness

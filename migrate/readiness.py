@@ -15,8 +15,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from migrate.aws import Arn, describe_error
-from migrate.kinds.base import Ctx
-from migrate.kinds.iam import get_role, trusts_defender_oidc
+from migrate.context import Ctx
+from migrate.kinds.iam import get_role
+from migrate.trust import trusts_defender_oidc
 
 FIX = ("deploy the connector with image assessment first: see README (AWS connector), or pass "
        "--skip-readiness-check")

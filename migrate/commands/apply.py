@@ -11,6 +11,7 @@ from migrate import options, render
 from migrate.app import App, pass_app
 from migrate.audit import AuditLog
 from migrate.aws import Account
+from migrate.context import Ctx, Settings
 from migrate.document import load_plan
 from migrate.errors import (
     EXIT_FAILED,
@@ -21,7 +22,6 @@ from migrate.errors import (
     RefusedError,
 )
 from migrate.executor import execute
-from migrate.kinds.base import Ctx, Settings
 from migrate.model import Action, Resource, ScanError, Status, Targets
 from migrate.planner import make_plan, order
 from migrate.readiness import FIX, Readiness

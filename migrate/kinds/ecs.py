@@ -8,8 +8,9 @@ from typing import Any, ClassVar
 from botocore.exceptions import ClientError
 
 from migrate.aws import error_code
+from migrate.context import Ctx
 from migrate.fingerprint import CLUSTER_NAME, LOOKALIKE_PATTERN
-from migrate.kinds.base import Ctx, answer_or, chunks, gone_on, paginate
+from migrate.kinds.base import answer_or, chunks, gone_on, paginate
 from migrate.model import Action, Resource, Status
 
 STOP_REASON = "defender-migrate: removing the retired Trivy vulnerability scanner"

@@ -16,65 +16,20 @@ from functools import partial
 from typing import Any, ClassVar
 
 from migrate.aws import Arn
+from migrate.context import CannotDelete, Ctx
 from migrate.fingerprint import (
-    CONTAINERS_AUDIENCE,
     ECS_TASKS_PRINCIPAL,
-    OIDC_ISSUER,
     TRIVY_POLICIES,
     TRIVY_ROLES,
     TRIVY_VA_ROLE_TRUST,
 )
-from migrate.kinds.base import CannotDelete, Ctx, answer_or, gone_on, paginate
+from migrate.kinds.base import answer_or, gone_on, paginate
 from migrate.model import GLOBAL_REGION, Action, Resource, Status
+from migrate.trust import trusts_defender_oidc, trusts_service
 
 NO_ENTITY = {"NoSuchEntity"}
 ROLE_ADVICE = ("if it is the retired scanner's, detach its policies and delete it yourself; "
                "the MDVM connector uses other roles")
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def oidc_provider_arn(partition: str, account: str) -> str:
-    return f"arn:{partition}:iam::{account}:oidc-provider/{OIDC_ISSUER}"
-
-
-def trusts_defender_oidc(doc: dict[str, Any], partition: str, account: str,
-                         audience: str = CONTAINERS_AUDIENCE) -> str | None:
-    """None when every Allow statement lets only Defender's OIDC provider in, for `audience`;
-    otherwise what differs."""
-    statements = [s for s in _as_list(doc.get("Statement", [])) if s.get("Effect") == "Allow"]
-    if not statements:
-        return "it trusts nobody"
-    provider = oidc_provider_arn(partition, account)
-    for st in statements:
-        principal = st.get("Principal", {})
-        federated = _as_list(principal.get("Federated", [])) if isinstance(principal, dict) else []
-        others = set(principal) - {"Federated"} if isinstance(principal, dict) else {"*"}
-        if federated != [provider] or others:
-            return f"it trusts {principal!r}, not only {provider}"
-        if _as_list(st.get("Action", [])) != ["sts:AssumeRoleWithWebIdentity"]:
-            return f"it allows {st.get('Action')!r}, not only sts:AssumeRoleWithWebIdentity"
-        key = f"{OIDC_ISSUER}:aud"
-        conditions = st.get("Condition", {})
-        values = [_as_list(v.get(key)) for op, v in conditions.items()
-                  if op in ("StringEquals", "StringLike") and key in v]
-        if [audience] not in values:
-            return f"its audience condition is not {audience}"
-    return None
-
-
-def trusts_service(doc: dict[str, Any], service: str) -> str | None:
-    statements = [s for s in _as_list(doc.get("Statement", [])) if s.get("Effect") == "Allow"]
-    if not statements:
-        return "it trusts nobody"
-    for st in statements:
-        principal = st.get("Principal", {})
-        if not isinstance(principal, dict) or set(principal) != {"Service"} or _as_list(
-                principal["Service"]) != [service]:
-            return f"it trusts {principal!r}, not only {service}"
-    return None
 
 
 def _role_reason(ctx: Ctx, role: dict[str, Any]) -> str | None:

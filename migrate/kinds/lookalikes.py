@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from migrate.context import Ctx
 from migrate.fingerprint import LOOKALIKE_PATTERN, TRIVY_ROLES
-from migrate.kinds.base import Ctx, paginate
+from migrate.kinds.base import paginate
 from migrate.model import GLOBAL_REGION, Action, Resource
 
 LIVE_STACK_STATUSES = [

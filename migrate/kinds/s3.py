@@ -14,8 +14,9 @@ from botocore.exceptions import ClientError
 
 from migrate.audit import OK
 from migrate.aws import error_code
+from migrate.context import CannotDelete, Ctx, StopRequested
 from migrate.fingerprint import BUCKET_LOOKALIKE_PREFIX, NAME, bucket_matches
-from migrate.kinds.base import CannotDelete, Ctx, StopRequested, answer_or, gone_on, paginate
+from migrate.kinds.base import answer_or, gone_on, paginate
 from migrate.model import Action, Resource, Status
 
 BATCH = 1000

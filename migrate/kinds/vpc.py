@@ -17,6 +17,7 @@ import botocore.session
 from botocore.exceptions import ClientError
 
 from migrate.aws import error_code
+from migrate.context import CannotDelete, Ctx, StopRequested
 from migrate.fingerprint import (
     DEFAULT_ROUTE,
     ECS_ATTACHMENT_DESCRIPTION,
@@ -26,7 +27,7 @@ from migrate.fingerprint import (
     VPC_CIDR,
     has_trivy_tag,
 )
-from migrate.kinds.base import CannotDelete, Ctx, StopRequested, answer_or, gone_on, paginate
+from migrate.kinds.base import answer_or, gone_on, paginate
 from migrate.model import Action, Resource, Status
 
 T = TypeVar("T")

@@ -17,7 +17,7 @@ from localaws.calls import CallLog, CallRecord, record_calls
 from localaws.strict import StrictRules, install_strict_rules
 from migrate.app import App
 from migrate.cli import cli
-from migrate.kinds.base import Settings
+from migrate.context import Settings
 
 ACCOUNT = "123456789012"
 FAST = Settings(eni_timeout=5.0, poll_interval=0.01, retry_attempts=4, retry_base_delay=0.01,

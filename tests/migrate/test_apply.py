@@ -12,8 +12,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localaws import seed
+from migrate.context import ReadOnlyViolation
 from migrate.kinds import KINDS
-from migrate.kinds.base import ReadOnlyViolation
 from tests.migrate.conftest import ACCOUNT, Harness, by_key
 
 CHAIN = ["UpdateService", "DeleteService", "StopTask", "DeleteCluster",

@@ -12,7 +12,7 @@ from moto.ec2.models import ec2_backends
 from localaws import seed
 from localaws.calls import CallLog, record_calls
 from migrate.aws import Account, SessionFactory
-from migrate.kinds.base import Ctx, ReadOnlyViolation
+from migrate.context import Ctx, ReadOnlyViolation
 from tests.migrate.conftest import ACCOUNT, Harness, by_key, deletes
 
 
