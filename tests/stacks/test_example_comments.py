@@ -430,7 +430,6 @@ GCP_ORG_MEMBER = "gcp:organizations/iAMMember:IAMMember"
 GCP_PROJECT_ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
 GCP_ORG_ROLE = "gcp:organizations/iAMCustomRole:IAMCustomRole"
 GCP_PROJECT_AUDIT = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
-GCP_ORG_AUDIT = "gcp:organizations/iamAuditConfig:IamAuditConfig"
 GCP_SA_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
 
 
@@ -439,6 +438,10 @@ def granted(rendering: Rendering, account_id: str) -> set[str]:
     return {m["role"].rsplit("/", 1)[-1] if "/roles/" in m["role"] else m["role"]
             for m in [*of_type(rendering, GCP_PROJECT_MEMBER), *of_type(rendering, GCP_ORG_MEMBER)]
             if m["member"].startswith(f"serviceAccount:{account_id}@")}
+
+
+def gcp_config(stack: str, tmp: Path) -> StackConfig:
+    return validate_edited(stack, "leastPrivilege: true", "leastPrivilege: true", tmp)
 
 
 def gcp_project_header(tmp: Path) -> None:
@@ -462,10 +465,6 @@ def gcp_project_header(tmp: Path) -> None:
     assert (audit["project"], audit["service"]) == ("contoso-gke-prod", "container.googleapis.com")
     assert {c["logType"] for c in audit["auditLogConfigs"]} >= {"DATA_READ", "DATA_WRITE"}
     assert len(of_type(rendering, CONNECTOR)) == 1
-
-
-def gcp_config(stack: str, tmp: Path) -> StackConfig:
-    return validate_edited(stack, "leastPrivilege: true", "leastPrivilege: true", tmp)
 
 
 def provider_project_is_project_id(stack: str) -> Check:
