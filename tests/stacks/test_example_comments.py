@@ -419,7 +419,204 @@ def enforcement_default(tmp: Path) -> None:
     assert {a["enforcementMode"] for a in found} == {"Default"}
 
 
-# Instructions, and facts about Azure or AWS that no offline rendering can show (their sources
+# --- gcp-project, gcp-organization -----------------------------------------------------------
+
+GCP_ACCOUNT = "gcp:serviceaccount/account:Account"
+GCP_POOL = "gcp:iam/workloadIdentityPool:WorkloadIdentityPool"
+GCP_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
+GCP_SERVICE = "gcp:projects/service:Service"
+GCP_PROJECT_MEMBER = "gcp:projects/iAMMember:IAMMember"
+GCP_ORG_MEMBER = "gcp:organizations/iAMMember:IAMMember"
+GCP_PROJECT_ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
+GCP_ORG_ROLE = "gcp:organizations/iAMCustomRole:IAMCustomRole"
+GCP_PROJECT_AUDIT = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
+GCP_SA_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
+
+
+def granted(rendering: Rendering, account_id: str) -> set[str]:
+    """The roles granted to one service account, custom ones by their role ID."""
+    return {m["role"].rsplit("/", 1)[-1] if "/roles/" in m["role"] else m["role"]
+            for m in [*of_type(rendering, GCP_PROJECT_MEMBER), *of_type(rendering, GCP_ORG_MEMBER)]
+            if m["member"].startswith(f"serviceAccount:{account_id}@")}
+
+
+def gcp_config(stack: str, tmp: Path) -> StackConfig:
+    return validate_edited(stack, "leastPrivilege: true", "leastPrivilege: true", tmp)
+
+
+def gcp_project_header(tmp: Path) -> None:
+    config = gcp_config("gcp-project", tmp)
+    assert (config.azure, config.aws, config.gcp is not None) == (None, None, True)
+    rendering = base("gcp-project")
+    assert {r.type for r in rendering.registrations if not r.type.startswith("gcp:")} == {
+        "defender:gcp:GcpConnector", CONNECTOR}
+    assert len(of_type(rendering, GCP_POOL)) == 1
+    assert {p["workloadIdentityPoolProviderId"] for p in of_type(rendering, GCP_PROVIDER)} == {
+        "containers", "containers-streams", "cspm"}
+    accounts = {a["accountId"] for a in of_type(rendering, GCP_ACCOUNT)}
+    assert len(accounts) == 5
+    assert {a["project"] for a in of_type(rendering, GCP_ACCOUNT)} == {"contoso-gke-prod"}
+    # Defender impersonates each account through the pool, and each one has its roles.
+    assert len(of_type(rendering, GCP_SA_MEMBER)) == len(accounts)
+    assert all(granted(rendering, account) for account in accounts)
+    assert {s["project"] for s in of_type(rendering, GCP_SERVICE)} == {"contoso-gke-prod"}
+    assert "container.googleapis.com" in {s["service"] for s in of_type(rendering, GCP_SERVICE)}
+    (audit,) = of_type(rendering, GCP_PROJECT_AUDIT)
+    assert (audit["project"], audit["service"]) == ("contoso-gke-prod", "container.googleapis.com")
+    assert {c["logType"] for c in audit["auditLogConfigs"]} >= {"DATA_READ", "DATA_WRITE"}
+    assert len(of_type(rendering, CONNECTOR)) == 1
+
+
+def provider_project_is_project_id(stack: str) -> Check:
+    def check(tmp: Path) -> None:
+        config = gcp_config(stack, tmp)
+        assert config.gcp is not None
+        assert read_stack_file(example(stack)).config["gcp:project"] == config.gcp.project_id
+    return check
+
+
+def project_number_must_be_quoted(tmp: Path) -> None:
+    with pytest.raises(ConfigError, match="projectNumber"):
+        validate_edited("gcp-project", 'projectNumber: "123456789012"',
+                        "projectNumber: 123456789012", tmp)
+
+
+def gcp_resource_group_is_not_created(tmp: Path) -> None:
+    rendering = base("gcp-project")
+    assert "azure-native:resources:ResourceGroup" not in {r.type for r in rendering.registrations}
+    (connector,) = of_type(rendering, CONNECTOR)
+    assert connector["resourceGroupName"] == "rg-defender"
+
+
+def empty_name_is_gcp_project(tmp: Path) -> None:
+    (connector,) = of_type(base("gcp-project"), CONNECTOR)
+    assert connector["securityConnectorName"] == "gcp-contoso-gke-prod"
+
+
+def gcp_interval_1_to_24(tmp: Path) -> None:
+    (connector,) = of_type(base("gcp-project"), CONNECTOR)
+    assert connector["environmentData"]["scanInterval"] == 4
+    for good in ("1", "24"):
+        config = validate_edited("gcp-project", "scanIntervalHours: 4",
+                                 f"scanIntervalHours: {good}", tmp)
+        assert config.gcp is not None
+        assert config.gcp.scan_interval_hours == int(good)
+    for bad in ("0", "25"):
+        with pytest.raises(ConfigError, match="scanIntervalHours"):
+            validate_edited("gcp-project", "scanIntervalHours: 4", f"scanIntervalHours: {bad}",
+                            tmp)
+
+
+def gcp_foundational_cspm(tmp: Path) -> None:
+    assert offerings(base("gcp-project"))["CspmMonitorGcp"]["nativeCloudConnection"] == {
+        "serviceAccountEmailAddress":
+            "microsoft-defender-cspm@contoso-gke-prod.iam.gserviceaccount.com",
+        "workloadIdentityProviderId": "cspm"}
+    without = render_edited("gcp-project", "cspm: true", "cspm: false")
+    assert "CspmMonitorGcp" not in offerings(without)
+    assert "microsoft-defender-cspm" not in {a["accountId"] for a in of_type(without, GCP_ACCOUNT)}
+
+
+def gke_containers_offering(tmp: Path) -> None:
+    rendering = base("gcp-project")
+    containers = offerings(rendering)["DefenderForContainersGcp"]
+    assert containers["enableAuditLogsAutoProvisioning"] is True  # GKE audit logs
+    assert containers["enableDefenderAgentAutoProvisioning"] is True  # the sensor
+    assert containers["mdcContainersAgentlessDiscoveryK8S"]["enabled"] is True
+    assert containers["mdcContainersImageAssessment"]["enabled"] is True  # MDVM images
+    assert len(of_type(rendering, GCP_PROJECT_AUDIT)) == 1
+
+
+def gcp_least_privilege_roles(tmp: Path) -> None:
+    account = "mdc-containers-artifact-assess"
+    assert granted(base("gcp-project"), account) == {
+        "roles/artifactregistry.reader", "roles/storage.objectViewer"}
+    default_access = render_edited("gcp-project", "leastPrivilege: true", "leastPrivilege: false")
+    assert granted(default_access, account) == {
+        "roles/storage.objectUser", "roles/artifactregistry.writer",
+        "MDCWritingGarAssessmentsRole"}
+    (role,) = [r for r in of_type(default_access, GCP_PROJECT_ROLE)
+               if r["roleId"] == "MDCWritingGarAssessmentsRole"]
+    assert "artifactregistry.repositories.uploadArtifacts" in role["permissions"]
+
+
+ADVANCED_LINE = ("    # advanced:                             # Microsoft's readings; the README "
+                 "lists each one\n")
+
+
+def readme_lists_each_advanced_key(tmp: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        validate_edited("gcp-project", ADVANCED_LINE, "    advanced: {notAKey: 1}\n", tmp)
+    known = caught.value.problem.split("known keys here: ", 1)[1].rstrip(")").split(", ")
+    assert len(known) >= 9
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert [k for k in known if f"`advanced.{k}" not in readme] == []
+
+
+def pool_id_default(tmp: Path) -> None:
+    (pool,) = of_type(base("gcp-project"), GCP_POOL)
+    assert pool["workloadIdentityPoolId"] == "11111111111111111111111111111111"
+    config = validate_edited("gcp-project", "azureTenantId: 11111111-1111-1111-1111-111111111111",
+                             "azureTenantId: 2a2b3c4d-0000-4000-8000-00000000abcd", tmp)
+    assert config.gcp is not None
+    assert config.gcp.pool_id == "2a2b3c4d00004000800000000000abcd"
+
+
+def containers_predefined_roles_default(tmp: Path) -> None:
+    predefined = {r for r in granted(base("gcp-project"), "microsoft-defender-containers")
+                  if r.startswith("roles/")}
+    assert predefined == {"roles/container.admin", "roles/pubsub.admin"}
+
+
+def gcp_organization_header(tmp: Path) -> None:
+    rendering = base("gcp-organization")
+    # Identities in the management project ...
+    assert {a["project"] for a in of_type(rendering, GCP_ACCOUNT)} == {
+        "mdc-mgmt-proj-123456789012"}
+    # ... roles and grants on the organization, none on a project ...
+    assert {r["orgId"] for r in of_type(rendering, GCP_ORG_ROLE)} == {"123456789012"}
+    assert {m["orgId"] for m in of_type(rendering, GCP_ORG_MEMBER)} == {"123456789012"}
+    assert of_type(rendering, GCP_PROJECT_ROLE) == of_type(rendering, GCP_PROJECT_MEMBER) == []
+    # ... and the auto-provisioner, which onboards all but the excluded projects.
+    assert granted(rendering, "mdc-onboarding-sa") == {"MDCCustomRole"}
+    assert "auto-provisioner" in {p["workloadIdentityPoolProviderId"]
+                                  for p in of_type(rendering, GCP_PROVIDER)}
+    (connector,) = of_type(rendering, CONNECTOR)
+    organization = connector["environmentData"]["organizationalData"]
+    assert organization["organizationMembershipType"] == "Organization"
+    assert organization["workloadIdentityProviderId"] == "auto-provisioner"
+    assert organization["serviceAccountEmailAddress"].startswith("mdc-onboarding-sa@")
+    assert organization["excludedProjectNumbers"]
+
+
+def management_project_is_not_created(tmp: Path) -> None:
+    types = {r.type for r in base("gcp-organization").registrations}
+    assert "gcp:organizations/project:Project" not in types
+    assert types >= {GCP_ACCOUNT, GCP_POOL}
+
+
+def management_project_naming(tmp: Path) -> None:
+    config = gcp_config("gcp-organization", tmp)
+    assert config.gcp is not None
+    assert config.gcp.organization is not None
+    assert config.gcp.project_id == f"mdc-mgmt-proj-{config.gcp.organization.organization_id}"
+
+
+def organization_id_digits_only(tmp: Path) -> None:
+    with pytest.raises(ConfigError, match="organizationId"):
+        validate_edited("gcp-organization", 'organizationId: "123456789012"',
+                        'organizationId: "organizations/123456789012"', tmp)
+
+
+def excluded_projects_by_number(tmp: Path) -> None:
+    (connector,) = of_type(base("gcp-organization"), CONNECTOR)
+    assert connector["environmentData"]["organizationalData"]["excludedProjectNumbers"] == [
+        "456789012345"]
+    with pytest.raises(ConfigError, match="excludedProjectNumbers"):
+        validate_edited("gcp-organization", '["456789012345"]', "[contoso-gke-prod]", tmp)
+
+
+# Instructions, and facts about Azure, AWS or GCP that no offline rendering can show (their sources
 # are in docs/reference.md and the README).
 NOT_A_RENDERING: Check | None = None
 
@@ -499,6 +696,53 @@ CLAIMS: dict[str, dict[str, Check | None]] = {
         "One remediation task per assignment for what already exists":
             one_remediation_per_assignment,
         "DoNotEnforce: evaluate and report only": enforcement_default,
+    },
+    "gcp-project": {
+        "GCP only": gcp_project_header,
+        "Creates the workload identity pool and its OIDC providers, the service accounts Defender "
+        "impersonates with their roles, the APIs and the Kubernetes Engine Data Access audit logs "
+        "in the project, and the security connector in Azure": gcp_project_header,
+        "Use: copy to the repository root as Pulumi.<stack>.yaml": NOT_A_RENDERING,
+        # The offline mocks answer for the stack's projectId; tests/stacks/test_gcp_connector.py
+        # checks the stop with other credentials.
+        "The gcp provider must be set to projectId, with credentials that can administer it: "
+        "`pulumi up` stops before creating anything otherwise": NOT_A_RENDERING,
+        "the provider's project: the same as projectId": provider_project_is_project_id(
+            "gcp-project"),
+        "quoted; gcloud projects describe <id>": project_number_must_be_quoted,
+        "your Entra tenant (az account show)": NOT_A_RENDERING,
+        "must exist already": gcp_resource_group_is_not_created,
+        '"" = gcp-<projectId>': empty_name_is_gcp_project,
+        "1 to 24": gcp_interval_1_to_24,
+        "(the portal offers 4, 6, 12, 24)": NOT_A_RENDERING,
+        "foundational CSPM (CspmMonitorGcp)": gcp_foundational_cspm,
+        "GKE audit logs, sensor, agentless, MDVM images": gke_containers_offering,
+        "Image assessment reads Artifact Registry and Cloud Storage only; false grants "
+        "Microsoft's default access (objectUser, artifactregistry.writer and the "
+        "assessment-writing role)": gcp_least_privilege_roles,
+        "Microsoft's readings": NOT_A_RENDERING,
+        "the README lists each one": readme_lists_each_advanced_key,
+        "default: azureTenantId without hyphens": pool_id_default,
+        "containersPredefinedRoles: [roles/container.admin, roles/pubsub.admin]":
+            containers_predefined_roles_default,
+    },
+    "gcp-organization": {
+        "GCP organization mode: the connector's identities in a management project, "
+        "organization-level custom roles and grants, and the auto-provisioner that Defender for "
+        "Cloud uses to onboard every project of the organization except the excluded ones":
+            gcp_organization_header,
+        "Use: copy to the repository root as Pulumi.<stack>.yaml": NOT_A_RENDERING,
+        "The management project must exist": management_project_is_not_created,
+        "(with billing); the credentials need Organization Role Administrator and Security Admin "
+        "(or Organization Administrator) on the organization": NOT_A_RENDERING,
+        "the provider's project: the management project": provider_project_is_project_id(
+            "gcp-organization"),
+        "Microsoft's naming": NOT_A_RENDERING,
+        "mdc-mgmt-proj-<orgId>": management_project_naming,
+        "digits only": organization_id_digits_only,
+        "(gcloud organizations list)": NOT_A_RENDERING,
+        "Projects Defender must not onboard (by number), e.g. ones onboarded by hand earlier":
+            excluded_projects_by_number,
     },
 }
 
