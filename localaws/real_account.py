@@ -31,10 +31,10 @@ from localaws.seed import (
     TrivyIds,
     _trivy_vpc,
     account_of,
-    add_trivy_security_group,
     seed_mdvm_onboarding,
 )
 from localaws.used_roles import seed_used_scanner_iam
+from localaws.variants import add_trivy_security_group
 from localaws.verdict import Verdict
 
 

@@ -11,11 +11,6 @@ from moto import mock_aws
 
 from localaws.seed import (
     TRIVY_NAME,
-    add_foreign_eni,
-    add_instance,
-    add_nat_gateway,
-    add_untagged_subnet,
-    add_vpc_endpoint,
     create_bucket,
     fill_versioned_bucket,
     seed_lookalikes,
@@ -23,6 +18,13 @@ from localaws.seed import (
     seed_trivy_leftovers,
 )
 from localaws.strict import new_session
+from localaws.variants import (
+    add_foreign_eni,
+    add_instance,
+    add_nat_gateway,
+    add_untagged_subnet,
+    add_vpc_endpoint,
+)
 
 TAG = {"Key": "name", "Value": TRIVY_NAME}
 

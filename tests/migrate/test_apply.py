@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from localaws import seed
+from localaws import seed, variants
 from migrate.context import ReadOnlyViolation
 from migrate.kinds import KINDS
 from tests.migrate.conftest import ACCOUNT, Harness, by_key
@@ -263,7 +263,7 @@ def test_new_task_after_plan_is_stopped_with_its_approved_cluster(
 def test_trivy_tagged_security_group_is_deleted_before_the_subnet(
         aws: boto3.Session, harness: Harness) -> None:
     ids = seed.seed_trivy_leftovers(aws, "us-east-1")
-    group = seed.add_trivy_security_group(aws, ids)
+    group = variants.add_trivy_security_group(aws, ids)
 
     result, doc = harness.json("trivy", "apply", "--yes", "--regions", "us-east-1")
 
@@ -285,7 +285,7 @@ def test_plan_file_never_deletes_what_appeared_in_a_vpc_it_kept(
     """Only the ephemeral children (tasks, their ENIs) of APPROVED parents may be deleted
     without being listed: the VPC was kept when the plan was made, so nothing in it goes."""
     ids = seed.seed_trivy_leftovers(aws, "us-east-1")
-    app_group = seed.add_untagged_security_group(aws, ids)  # keeps the VPC at plan time
+    app_group = variants.add_untagged_security_group(aws, ids)  # keeps the VPC at plan time
     plan = tmp_path / "p.json"
     assert harness.run("trivy", "plan", "--regions", "us-east-1", "--out",
                        str(plan)).exit_code == 0

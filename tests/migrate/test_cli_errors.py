@@ -8,7 +8,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from localaws import seed
+from localaws import seed, variants
 from migrate.errors import EXIT_FAILED, EXIT_USAGE
 from tests.migrate.conftest import ACCOUNT, Harness
 
@@ -181,7 +181,7 @@ def test_plan_file_resource_that_no_longer_matches_is_skipped(
         aws: boto3.Session, harness: Harness, tmp_path: Path) -> None:
     ids = seed.seed_trivy_leftovers(aws, "us-east-1")
     plan = _plan(harness, tmp_path)
-    instance = seed.add_instance(aws, ids)  # someone started using the VPC since the plan
+    instance = variants.add_instance(aws, ids)  # someone started using the VPC since the plan
 
     result = harness.run("-o", "json", "trivy", "apply", str(plan), "--yes")
 
