@@ -1,0 +1,252 @@
+"""Rule tables for the retired scanner's IAM trust (README "What matches", `iam-role` row).
+
+Rule "scanner VA role trust": every Allow statement lets in only Defender's OIDC provider of this
+account and partition, only for `sts:AssumeRoleWithWebIdentity`, with the containers audience
+(exactly that one) under StringEquals or StringLike. Rule "scanner task role trust": every Allow
+statement's principal is only the `ecs-tasks.amazonaws.com` service. One case per way a trust
+can differ from the scanner's; each negative case must be kept (the function names why).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from migrate.fingerprint import (
+    CONTAINERS_AUDIENCE,
+    ECS_TASKS_PRINCIPAL,
+    OIDC_ISSUER,
+    TRIVY_ROLES,
+    TRIVY_TASK_ROLE_TRUST,
+    TRIVY_VA_ROLE_TRUST,
+)
+from migrate.kinds.iam import oidc_provider_arn, trusts_defender_oidc, trusts_service
+
+ACCOUNT = "123456789012"
+PROVIDER = oidc_provider_arn("aws", ACCOUNT)
+AUD = f"{OIDC_ISSUER}:aud"
+OTHER_PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+CSPM_AUDIENCE = "api://4d8bed1f-eee7-4d8e-b0dc-8462049a4479"
+
+Doc = dict[str, Any]
+
+
+def scanner_oidc_trust() -> Doc:
+    """The VA role's trust as the scanner's onboarding wrote it."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"Federated": PROVIDER},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {AUD: CONTAINERS_AUDIENCE},
+                      "StringLike": {"sts:RoleSessionName": "MicrosoftDefenderForClouds_*"}},
+    }]}
+
+
+def scanner_task_trust() -> Doc:
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": ECS_TASKS_PRINCIPAL},
+        "Action": "sts:AssumeRole"}]}
+
+
+def _edit(change: Callable[[Doc], None], base: Callable[[], Doc] = scanner_oidc_trust
+          ) -> Doc:
+    doc = base()
+    change(doc)
+    return doc
+
+
+def _st(doc: Doc) -> dict[str, Any]:
+    statement: dict[str, Any] = doc["Statement"][0]
+    return statement
+
+
+def _set(path: tuple[str, ...], value: Any) -> Callable[[Doc], None]:
+    def change(doc: Doc) -> None:
+        node = _st(doc)
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+    return change
+
+
+def _drop(path: tuple[str, ...]) -> Callable[[Doc], None]:
+    def change(doc: Doc) -> None:
+        node = _st(doc)
+        for key in path[:-1]:
+            node = node[key]
+        del node[path[-1]]
+    return change
+
+
+def _move_audience(operator: str) -> Callable[[Doc], None]:
+    def change(doc: Doc) -> None:
+        cond = _st(doc)["Condition"]
+        cond[operator] = {AUD: cond.pop("StringEquals")[AUD]}
+    return change
+
+
+def _add_statement(statement: dict[str, Any]) -> Callable[[Doc], None]:
+    return lambda doc: doc["Statement"].append(statement)
+
+
+# --- the VA role: Defender's OIDC provider, containers audience ------------------------------
+
+OIDC_MATCHES = {
+    "exact-scanner-trust": scanner_oidc_trust(),
+    "statement-as-object": _edit(lambda d: d.update(Statement=d["Statement"][0])),
+    "federated-as-list": _edit(_set(("Principal", "Federated"), [PROVIDER])),
+    "action-as-list": _edit(_set(("Action",), ["sts:AssumeRoleWithWebIdentity"])),
+    "audience-as-list": _edit(_set(("Condition", "StringEquals", AUD), [CONTAINERS_AUDIENCE])),
+    "audience-under-StringLike": _edit(_move_audience("StringLike")),
+    "extra-deny-statement": _edit(_add_statement({
+        "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})),
+    "two-equivalent-statements": _edit(lambda d: d["Statement"].append(
+        copy.deepcopy(d["Statement"][0]))),
+    "no-session-name-condition": _edit(_drop(("Condition", "StringLike"))),
+}
+
+OIDC_DIFFERS = {
+    # principal
+    "provider-of-another-account": (_edit(_set(("Principal", "Federated"),
+                                               oidc_provider_arn("aws", "999999999999"))),
+                                    "trusts"),
+    "provider-of-another-issuer": (_edit(_set(("Principal", "Federated"), OTHER_PROVIDER)),
+                                   "trusts"),
+    "also-another-oidc-provider": (_edit(_set(("Principal", "Federated"),
+                                              [PROVIDER, OTHER_PROVIDER])), "trusts"),
+    "another-provider-first": (_edit(_set(("Principal", "Federated"),
+                                          [OTHER_PROVIDER, PROVIDER])), "trusts"),
+    "also-an-aws-principal": (_edit(_set(("Principal", "AWS"), "arn:aws:iam::999999999999:root")),
+                              "trusts"),
+    "also-a-service-principal": (_edit(_set(("Principal", "Service"), ECS_TASKS_PRINCIPAL)),
+                                 "trusts"),
+    "principal-star": (_edit(_set(("Principal",), "*")), "trusts"),
+    "not-principal": (_edit(lambda d: _st(d).update(NotPrincipal=_st(d).pop("Principal"))),
+                      "trusts"),
+    # action
+    "also-allows-AssumeRole": (_edit(_set(("Action",), ["sts:AssumeRoleWithWebIdentity",
+                                                        "sts:AssumeRole"])), "allows"),
+    "only-AssumeRole": (_edit(_set(("Action",), "sts:AssumeRole")), "allows"),
+    "action-wildcard": (_edit(_set(("Action",), "sts:*")), "allows"),
+    "not-action": (_edit(lambda d: _st(d).update(NotAction=_st(d).pop("Action"))), "allows"),
+    # audience and its condition operator
+    "another-audience": (_edit(_set(("Condition", "StringEquals", AUD), CSPM_AUDIENCE)),
+                         "audience"),
+    "audience-set-wider": (_edit(_set(("Condition", "StringEquals", AUD),
+                                      [CONTAINERS_AUDIENCE, CSPM_AUDIENCE])), "audience"),
+    "audience-wildcard": (_edit(lambda d: _st(d)["Condition"].update(
+        StringEquals={}, StringLike={AUD: "api://*"})), "audience"),
+    "audience-under-StringNotEquals": (_edit(_move_audience("StringNotEquals")), "audience"),
+    "audience-under-StringNotLike": (_edit(_move_audience("StringNotLike")), "audience"),
+    "audience-under-StringEqualsIgnoreCase": (_edit(_move_audience("StringEqualsIgnoreCase")),
+                                              "audience"),
+    "audience-under-StringEqualsIfExists": (_edit(_move_audience("StringEqualsIfExists")),
+                                            "audience"),
+    "audience-under-ForAnyValue": (_edit(_move_audience("ForAnyValue:StringEquals")),
+                                   "audience"),
+    "audience-condition-dropped": (_edit(_drop(("Condition", "StringEquals"))), "audience"),
+    "no-condition-at-all": (_edit(_drop(("Condition",))), "audience"),
+    "audience-of-another-issuer": (_edit(lambda d: _st(d)["Condition"].update(StringEquals={
+        "sts.windows.net/00000000-0000-0000-0000-000000000000/:aud": CONTAINERS_AUDIENCE})),
+        "audience"),
+    # statements
+    "second-statement-another-principal": (_edit(_add_statement({
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+        "Action": "sts:AssumeRole"})), "trusts"),
+    "second-statement-without-audience": (_edit(lambda d: d["Statement"].append(
+        {k: v for k, v in d["Statement"][0].items() if k != "Condition"})), "audience"),
+    "only-deny": (_edit(_set(("Effect",), "Deny")), "nobody"),
+    "no-statement": ({"Version": "2012-10-17", "Statement": []}, "nobody"),
+    "empty-document": ({}, "nobody"),
+}
+
+
+@pytest.mark.parametrize("doc", list(OIDC_MATCHES.values()), ids=list(OIDC_MATCHES))
+def test_rule_scanner_va_role_trust_matches_every_spelling_of_it(doc: Doc) -> None:
+    """Rule "scanner VA role trust": the scanner's trust, however IAM spells it, matches."""
+    assert trusts_defender_oidc(doc, "aws", ACCOUNT) is None
+
+
+@pytest.mark.parametrize(("doc", "says"), list(OIDC_DIFFERS.values()), ids=list(OIDC_DIFFERS))
+def test_rule_scanner_va_role_trust_differs_so_the_role_is_kept(doc: Doc, says: str) -> None:
+    """Rule "scanner VA role trust": anything more (or less) than the scanner's trust keeps
+    the role, with the reason."""
+    reason = trusts_defender_oidc(doc, "aws", ACCOUNT)
+    assert reason is not None
+    assert says in reason
+
+
+def test_rule_scanner_va_role_trust_is_per_partition_and_account() -> None:
+    """Rule "scanner VA role trust": the provider must be this account's, in the role's own
+    partition (aws-cn, aws-us-gov)."""
+    assert trusts_defender_oidc(scanner_oidc_trust(), "aws-cn", ACCOUNT) is not None
+    assert trusts_defender_oidc(scanner_oidc_trust(), "aws", "999999999999") is not None
+    china = _edit(_set(("Principal", "Federated"), oidc_provider_arn("aws-cn", ACCOUNT)))
+    assert trusts_defender_oidc(china, "aws-cn", ACCOUNT) is None
+
+
+def test_rule_scanner_va_role_trust_audience_is_a_parameter() -> None:
+    """Rule "MDVM readiness trust": the same check with another audience wants that one."""
+    assert trusts_defender_oidc(scanner_oidc_trust(), "aws", ACCOUNT, CSPM_AUDIENCE) is not None
+    cspm = _edit(_set(("Condition", "StringEquals", AUD), CSPM_AUDIENCE))
+    assert trusts_defender_oidc(cspm, "aws", ACCOUNT, CSPM_AUDIENCE) is None
+
+
+# --- the task role: ECS tasks ------------------------------------------------------------------
+
+TASK_MATCHES = {
+    "exact-scanner-trust": scanner_task_trust(),
+    "service-as-list": _edit(_set(("Principal", "Service"), [ECS_TASKS_PRINCIPAL]),
+                             scanner_task_trust),
+    "statement-as-object": _edit(lambda d: d.update(Statement=d["Statement"][0]),
+                                 scanner_task_trust),
+    "extra-deny-statement": _edit(_add_statement({
+        "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}),
+        scanner_task_trust),
+}
+
+TASK_DIFFERS = {
+    "another-service": (_edit(_set(("Principal", "Service"), "ec2.amazonaws.com"),
+                              scanner_task_trust), "trusts"),
+    "also-another-service": (_edit(_set(("Principal", "Service"),
+                                        [ECS_TASKS_PRINCIPAL, "ec2.amazonaws.com"]),
+                                   scanner_task_trust), "trusts"),
+    "also-an-aws-principal": (_edit(_set(("Principal", "AWS"), "arn:aws:iam::999999999999:root"),
+                                    scanner_task_trust), "trusts"),
+    "federated-instead": (_edit(_set(("Principal",), {"Federated": PROVIDER}),
+                                scanner_task_trust), "trusts"),
+    "principal-star": (_edit(_set(("Principal",), "*"), scanner_task_trust), "trusts"),
+    "no-principal": (_edit(_drop(("Principal",)), scanner_task_trust), "trusts"),
+    "second-statement-another-principal": (_edit(_add_statement({
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+        "Action": "sts:AssumeRole"}), scanner_task_trust), "trusts"),
+    "only-deny": (_edit(_set(("Effect",), "Deny"), scanner_task_trust), "nobody"),
+    "empty-document": ({}, "nobody"),
+}
+
+
+@pytest.mark.parametrize("doc", list(TASK_MATCHES.values()), ids=list(TASK_MATCHES))
+def test_rule_scanner_task_role_trust_matches(doc: Doc) -> None:
+    """Rule "scanner task role trust": only ecs-tasks.amazonaws.com, however spelled."""
+    assert trusts_service(doc, ECS_TASKS_PRINCIPAL) is None
+
+
+@pytest.mark.parametrize(("doc", "says"), list(TASK_DIFFERS.values()), ids=list(TASK_DIFFERS))
+def test_rule_scanner_task_role_trust_differs_so_the_role_is_kept(doc: Doc, says: str) -> None:
+    """Rule "scanner task role trust": any other or additional principal keeps the role."""
+    reason = trusts_service(doc, ECS_TASKS_PRINCIPAL)
+    assert reason is not None
+    assert says in reason
+
+
+def test_rule_scanner_role_names_and_which_trust_each_needs() -> None:
+    """Rule "scanner role names": exactly Microsoft's four names, each with its own trust."""
+    assert TRIVY_ROLES == {
+        "DefenderForContainersVaRole": TRIVY_VA_ROLE_TRUST,
+        "azuredefender-containers-va": TRIVY_VA_ROLE_TRUST,
+        "DefenderForContainersVaTaskRole": TRIVY_TASK_ROLE_TRUST,
+        "azuredefender-containers-va-task": TRIVY_TASK_ROLE_TRUST,
+    }

@@ -1,0 +1,319 @@
+"""Rule tables for the refusals that need no AWS: targeting input, organization account status,
+MDVM readiness, `plan --detailed-exitcode` and the plan file's checks.
+
+Each rule is driven through the pure function where it lives; `test_rules_cli.py` drives the
+same rules through the command line for their exit codes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
+
+from migrate import document
+from migrate.commands.plan import exit_code
+from migrate.errors import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, InputError
+from migrate.fingerprint import CONTAINERS_AUDIENCE, OIDC_ISSUER, TRIVY_POLICIES
+from migrate.kinds.iam import oidc_provider_arn
+from migrate.model import Action, Resource, ScanError, Status
+from migrate.readiness import assess, unreadable
+from migrate.targeting import active_accounts, parse_accounts, parse_regions
+
+ACCOUNT = "123456789012"
+OTHER = "222222222222"
+
+
+# --- Rule "--accounts takes 12-digit IDs" -------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "ids"), [
+    (None, None),
+    (ACCOUNT, [ACCOUNT]),
+    (f"{ACCOUNT},{OTHER}", [ACCOUNT, OTHER]),
+    (f" {ACCOUNT} , {OTHER} ,", [ACCOUNT, OTHER]),
+    (f"{ACCOUNT},{ACCOUNT}", [ACCOUNT]),
+], ids=["absent", "one", "two", "spaces-and-trailing-comma", "duplicate"])
+def test_rule_accounts_option_parses(value: str | None, ids: list[str] | None) -> None:
+    """Rule "--accounts takes 12-digit IDs": valid lists, deduplicated, in order."""
+    assert parse_accounts(value) == ids
+
+
+@pytest.mark.parametrize("value", [
+    ",", "", " ", ",,", "12345678901", "1234567890123", "12345678901a", f"{ACCOUNT},abc",
+    f"{ACCOUNT};{OTHER}",
+], ids=["only-comma", "empty", "blank", "commas", "11-digits", "13-digits", "letter",
+        "one-bad", "semicolon"])
+def test_rule_accounts_option_refuses(value: str) -> None:
+    """Rule "--accounts takes 12-digit IDs": `--accounts ,` (or empty) never silently means
+    "my own account"; a bad ID is refused (exit 3)."""
+    with pytest.raises(InputError, match="12-digit"):
+        parse_accounts(value)
+
+
+@pytest.mark.parametrize("value", [",", "", " , "], ids=["comma", "empty", "blank"])
+def test_rule_regions_option_needs_one_region(value: str) -> None:
+    """Rule "--regions needs a region": an empty list never means the defaults."""
+    with pytest.raises(InputError, match="at least one region"):
+        parse_regions(value)
+
+
+def test_rule_regions_option_parses() -> None:
+    """Rule "--regions needs a region": a list is split and trimmed; absent means default."""
+    assert parse_regions(None) is None
+    assert parse_regions(" us-east-1 ,eu-west-1,") == ["us-east-1", "eu-west-1"]
+
+
+# --- Rule "--organization targets ACTIVE accounts only" -----------------------------------------
+
+@pytest.mark.parametrize(("listed", "ids"), [
+    ({"Status": "ACTIVE"}, ["333333333333"]),
+    ({"State": "ACTIVE"}, ["333333333333"]),
+    ({"Status": "SUSPENDED"}, []),
+    ({"Status": "PENDING_CLOSURE"}, []),
+    ({"Status": "CLOSED"}, []),
+    ({"State": "SUSPENDED"}, []),
+    ({"State": "PENDING_CLOSURE"}, []),
+    ({"State": "CLOSED"}, []),
+    ({"Status": "active"}, []),
+    ({}, []),
+], ids=["status-active", "state-active", "suspended", "pending-closure", "closed",
+        "state-suspended", "state-pending-closure", "state-closed", "lower-case", "no-status"])
+def test_rule_organization_targets_active_accounts_only(listed: dict[str, str],
+                                                        ids: list[str]) -> None:
+    """Rule "--organization targets ACTIVE accounts only": SUSPENDED, PENDING_CLOSURE and
+    CLOSED accounts are never targeted."""
+    accounts = [{"Id": "333333333333", **listed}, {"Id": "111111111111", "Status": "CLOSED"}]
+    assert active_accounts(accounts) == ids
+
+
+def test_rule_organization_accounts_are_sorted() -> None:
+    """Rule "--organization targets ACTIVE accounts only": the result is stable."""
+    listed = [{"Id": i, "Status": "ACTIVE"} for i in ("333333333333", "111111111111")]
+    assert active_accounts(listed) == ["111111111111", "333333333333"]
+
+
+# --- Rule "MDVM readiness" ----------------------------------------------------------------------
+
+ROLE = "MDCContainersImageAssessmentRole"
+
+
+def _role(trust: dict[str, Any] | None, partition: str = "aws") -> dict[str, Any]:
+    role: dict[str, Any] = {"RoleName": ROLE, "Arn": f"arn:{partition}:iam::{ACCOUNT}:role/{ROLE}"}
+    if trust is not None:
+        role["AssumeRolePolicyDocument"] = trust
+    return role
+
+
+def _trust(provider: str | None = None, audience: str = CONTAINERS_AUDIENCE) -> dict[str, Any]:
+    return {"Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": provider or oidc_provider_arn("aws",
+                                                                                  ACCOUNT)},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"{OIDC_ISSUER}:aud": audience}}}]}
+
+
+READINESS = {
+    "trusted-role": (_role(_trust()), True, "trusts Defender"),
+    "no-role": (None, False, "no IAM role"),
+    "role-without-trust-document": (_role(None), False, "exists but"),
+    "other-audience": (_role(_trust(audience="api://other")), False, "audience"),
+    "other-account-provider": (_role(_trust(oidc_provider_arn("aws", OTHER))), False, "trusts"),
+    "other-partition": (_role(_trust(), partition="aws-cn"), False, "trusts"),
+    "service-trust": (_role({"Statement": [{"Effect": "Allow", "Principal": {
+        "Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}), False, "trusts"),
+}
+
+
+@pytest.mark.parametrize(("role", "ready", "says"), list(READINESS.values()),
+                         ids=list(READINESS))
+def test_rule_mdvm_readiness(role: dict[str, Any] | None, ready: bool, says: str) -> None:
+    """Rule "MDVM readiness": ready only when the image-assessment role exists and trusts
+    Defender's OIDC provider of this account for the containers audience."""
+    found = assess(ROLE, role, ACCOUNT)
+    assert (found.ready, found.role) == (ready, ROLE)
+    assert says in found.reason
+
+
+def _client_error(code: str, status: int) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "no"},
+                        "ResponseMetadata": {"HTTPStatusCode": status}}, "GetRole")
+
+
+@pytest.mark.parametrize("exc", [
+    _client_error("AccessDenied", 403), _client_error("Throttling", 400),
+    _client_error("ServiceFailure", 500), EndpointConnectionError(endpoint_url="https://iam"),
+], ids=["AccessDenied", "Throttling", "ServiceFailure", "no-connection"])
+def test_rule_mdvm_readiness_unreadable_role_is_not_ready(exc: Exception) -> None:
+    """Rule "MDVM readiness": an error reading the role (AccessDenied too) is never "ready"."""
+    found = unreadable(ROLE, exc)
+    assert found.ready is False
+    assert found.reason.startswith(f"cannot read IAM role {ROLE}")
+
+
+# --- Rule "--detailed-exitcode" -----------------------------------------------------------------
+
+def _res(action: Action) -> Resource:
+    return Resource(ACCOUNT, "us-east-1", "vpc", "vpc-1", action, "")
+
+
+ERROR = ScanError(ACCOUNT, "us-east-1", "AccessDenied: no")
+
+EXIT_CODES = {
+    "clean": ([], [], False, EXIT_OK),
+    "clean-detailed": ([], [], True, EXIT_OK),
+    "keeps-only-detailed": ([], [_res(Action.KEEP)], True, EXIT_OK),
+    "deletes-not-detailed": ([], [_res(Action.DELETE)], False, EXIT_OK),
+    "deletes-detailed": ([], [_res(Action.DELETE)], True, EXIT_CHANGES),
+    "error": ([ERROR], [], False, EXIT_FAILED),
+    "error-detailed": ([ERROR], [], True, EXIT_FAILED),
+    "error-and-deletes-detailed": ([ERROR], [_res(Action.DELETE)], True, EXIT_FAILED),
+    "error-and-keeps-detailed": ([ERROR], [_res(Action.KEEP)], True, EXIT_FAILED),
+}
+
+
+@pytest.mark.parametrize(("errors", "resources", "detailed", "code"), list(EXIT_CODES.values()),
+                         ids=list(EXIT_CODES))
+def test_rule_plan_exit_code(errors: list[ScanError], resources: list[Resource],
+                             detailed: bool, code: int) -> None:
+    """Rule "plan exit codes": 1 on any scan error (never hidden as 0 or 2), 2 with
+    --detailed-exitcode when something would be deleted, else 0."""
+    assert exit_code(errors, resources, detailed) == code
+
+
+# --- Rule "plan file checks" --------------------------------------------------------------------
+
+def _plan(**change: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "format": "defender-migrate/plan", "version": 1, "command": "plan",
+        "created": "2026-11-30T00:00:00Z",
+        "targets": {"regions": ["us-east-1"], "accounts": [ACCOUNT], "role_name": None},
+        "summary": {"delete": 1, "keep": 0, "accounts_done": 1, "accounts_failed": 0,
+                    "accounts_skipped": 0},
+        "errors": [], "readiness": {},
+        "resources": [{"account": ACCOUNT, "region": "us-east-1", "kind": "vpc",
+                       "id": "vpc-0abc", "action": "delete", "reason": "r", "order": 1,
+                       "parent": None, "details": {}}],
+    }
+    doc.update(change)
+    return doc
+
+
+def _with(resource: dict[str, Any]) -> dict[str, Any]:
+    base: dict[str, Any] = {"account": ACCOUNT, "region": "global", "action": "delete",
+                            "reason": "r", "order": 1, "parent": None, "details": {}}
+    return _plan(resources=[base | resource])
+
+
+POLICY = TRIVY_POLICIES[0]
+POLICY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/{POLICY}"
+
+PLAN_OK = {
+    "exact-plan": _plan(),
+    "trivy-cluster": _with({"kind": "ecs-cluster", "id": "defender-for-containers-va",
+                            "region": "us-east-1"}),
+    "trivy-role": _with({"kind": "iam-role", "id": "DefenderForContainersVaRole"}),
+    "trivy-policy": _with({"kind": "iam-policy", "id": POLICY, "details": {"arn": POLICY_ARN}}),
+    "trivy-policy-with-path": _with({"kind": "iam-policy", "id": POLICY, "details": {
+        "arn": f"arn:aws:iam::{ACCOUNT}:policy/defender/{POLICY}"}}),
+    "kept-other-role": _with({"kind": "iam-role", "id": "SomeRole", "action": "keep"}),
+    "kept-other-cluster": _with({"kind": "ecs-cluster", "id": "prod", "action": "keep",
+                                 "region": "us-east-1"}),
+    "china-policy": _with({"kind": "iam-policy", "id": POLICY, "details": {
+        "arn": f"arn:aws-cn:iam::{ACCOUNT}:policy/{POLICY}"}}),
+}
+
+PLAN_REFUSED = {
+    "not-json": ("{", "not JSON"),
+    "not-an-object": ([], "format"),
+    "other-format": (_plan(format="terraform/plan"), "format"),
+    "other-version": (_plan(version=2), "version 2"),
+    "apply-record": (_plan(command="apply"), "not a plan"),
+    "schema-bad-account": (_plan(targets={"regions": ["us-east-1"], "accounts": ["123"],
+                                          "role_name": None}), "$.targets.accounts[0]"),
+    "unknown-target-region": (_plan(targets={"regions": ["us-middle-1"], "accounts": [ACCOUNT],
+                                             "role_name": None}), "unknown region"),
+    "unknown-resource-region": (_with({"kind": "vpc", "id": "vpc-1", "region": "us-middle-1"}),
+                                "unknown region"),
+    "account-not-targeted": (_with({"kind": "vpc", "id": "vpc-1", "region": "us-east-1",
+                                    "account": OTHER}), "not among its targets"),
+    "other-cluster": (_with({"kind": "ecs-cluster", "id": "defender-for-containers-va-prod",
+                             "region": "us-east-1"}), "not the Trivy cluster"),
+    "other-role": (_with({"kind": "iam-role", "id": "MDCContainersImageAssessmentRole"}),
+                   "not one of the retired scanner's roles"),
+    "other-policy-name": (_with({"kind": "iam-policy", "id": "AdministratorAccess", "details": {
+        "arn": f"arn:aws:iam::{ACCOUNT}:policy/AdministratorAccess"}}), "policies"),
+    "policy-arn-other-name": (_with({"kind": "iam-policy", "id": POLICY, "details": {
+        "arn": f"arn:aws:iam::{ACCOUNT}:policy/AdministratorAccess"}}), "policies"),
+    "policy-arn-other-account": (_with({"kind": "iam-policy", "id": POLICY, "details": {
+        "arn": f"arn:aws:iam::{OTHER}:policy/{POLICY}"}}), "policies"),
+    "policy-arn-aws-managed": (_with({"kind": "iam-policy", "id": POLICY, "details": {
+        "arn": f"arn:aws:iam::aws:policy/{POLICY}"}}), "policies"),
+    "policy-arn-other-service": (_with({"kind": "iam-policy", "id": POLICY, "details": {
+        "arn": f"arn:aws:s3::{ACCOUNT}:policy/{POLICY}"}}), "policies"),
+    "policy-arn-a-role": (_with({"kind": "iam-policy", "id": POLICY, "details": {
+        "arn": f"arn:aws:iam::{ACCOUNT}:role/{POLICY}"}}), "policies"),
+    "policy-arn-extra-part": (_with({"kind": "iam-policy", "id": POLICY, "details": {
+        "arn": f"arn:aws:iam::{ACCOUNT}:x:policy/{POLICY}"}}), "policies"),
+    "policy-arn-missing": (_with({"kind": "iam-policy", "id": POLICY}), "policies"),
+    "policy-arn-suffix": (_with({"kind": "iam-policy", "id": POLICY, "details": {
+        "arn": f"arn:aws:iam::{ACCOUNT}:policy/{POLICY}-copy"}}), "policies"),
+}
+
+
+def _write(tmp_path: Path, doc: Any) -> Path:
+    path = tmp_path / "plan.json"
+    path.write_text(doc if isinstance(doc, str) else json.dumps(doc), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("doc", list(PLAN_OK.values()), ids=list(PLAN_OK))
+def test_rule_plan_file_accepted(tmp_path: Path, doc: dict[str, Any]) -> None:
+    """Rule "plan file checks": a plan that deletes only the scanner's resources loads."""
+    targets, resources, _ = document.load_plan(_write(tmp_path, doc))
+    assert targets.accounts == [ACCOUNT]
+    assert [r.key for r in resources] == [Resource.from_json(r).key for r in doc["resources"]]
+
+
+@pytest.mark.parametrize(("doc", "says"), list(PLAN_REFUSED.values()), ids=list(PLAN_REFUSED))
+def test_rule_plan_file_refused(tmp_path: Path, doc: Any, says: str) -> None:
+    """Rule "plan file checks": anything that is not a plan for the scanner's resources is
+    refused (exit 3) with what is wrong, before any AWS call."""
+    with pytest.raises(InputError) as refused:
+        document.load_plan(_write(tmp_path, doc))
+    assert refused.value.exit_code == 3
+    assert says in refused.value.format_message()
+
+
+# --- Rule "account outcomes" --------------------------------------------------------------------
+
+def _done(account: str, action: Action, status: Status | None) -> Resource:
+    res = Resource(account, "us-east-1", "vpc", f"vpc-{account}", action, "")
+    res.status = status
+    return res
+
+
+OUTCOMES = {
+    "deleted": ([_done(ACCOUNT, Action.DELETE, Status.DELETED)], [], (1, 0, 0)),
+    "already-gone": ([_done(ACCOUNT, Action.DELETE, Status.ALREADY_GONE)], [], (1, 0, 0)),
+    "failed": ([_done(ACCOUNT, Action.DELETE, Status.FAILED)], [], (0, 1, 0)),
+    "skipped": ([_done(ACCOUNT, Action.DELETE, Status.SKIPPED)], [], (0, 0, 1)),
+    "kept-and-skipped": ([_done(ACCOUNT, Action.KEEP, Status.SKIPPED)], [], (1, 0, 0)),
+    "scan-error": ([], [ScanError(ACCOUNT, "us-east-1", "x")], (0, 1, 0)),
+    "failed-and-skipped": ([_done(ACCOUNT, Action.DELETE, Status.FAILED),
+                            _done(ACCOUNT, Action.DELETE, Status.SKIPPED)], [], (0, 1, 0)),
+    "error-outside-targets": ([], [ScanError("999999999999", "us-east-1", "x")], (1, 0, 0)),
+}
+
+
+@pytest.mark.parametrize(("resources", "errors", "counts"), list(OUTCOMES.values()),
+                         ids=list(OUTCOMES))
+def test_rule_account_outcomes(resources: list[Resource], errors: list[ScanError],
+                               counts: tuple[int, int, int]) -> None:
+    """Rule "account outcomes": failed (scan error or failed deletion) wins over skipped (a
+    deletion left undone); only targeted accounts are counted."""
+    found = document.account_outcomes([ACCOUNT], resources, errors)
+    assert (found["accounts_done"], found["accounts_failed"],
+            found["accounts_skipped"]) == counts
