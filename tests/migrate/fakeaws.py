@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from botocore.exceptions import ClientError
+
 from migrate.aws import Account
 from migrate.kinds.base import Ctx
 
@@ -52,18 +54,24 @@ class _AnyKey(dict[str, Any]):
     def __getitem__(self, key: str) -> list[Item]:
         return self.items_
 
-    def get(self, key: str, default: Any = None) -> list[Item]:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> list[Item]:
         return self.items_
 
 
 @dataclass
 class FakeClient:
-    answers: dict[str, list[Item]] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-    def answer(self, operation: str, params: dict[str, Any]) -> _AnyKey:
+    def answer(self, operation: str, params: dict[str, Any]) -> Any:
+        """A list answers with its (filtered) items under any key; a dict is the whole answer;
+        an `Error` answer (`error(code)`) is raised as AWS's ClientError."""
         self.calls.append((operation, params))
         items = self.answers.get(operation, [])
+        if isinstance(items, ClientError):
+            raise items
+        if isinstance(items, dict):
+            return items
         for flt in params.get("Filters", params.get("Filter", [])):
             test = FILTERS.get(flt["Name"])
             if test is None:
@@ -98,7 +106,13 @@ class FakeAccount:
         yield
 
 
-def fake_ctx(account: str, region: str, **services: dict[str, list[Item]]) -> Ctx:
+def fake_ctx(account: str, region: str, **services: dict[str, Any]) -> Ctx:
     """A planning Ctx (no audit log: a mutating call raises) on canned answers per service."""
     fake = FakeAccount(account, {s: FakeClient(dict(a)) for s, a in services.items()})
     return Ctx(cast(Account, fake), region, stop=threading.Event())
+
+
+def error(code: str, status: int = 400, operation: str = "Call") -> ClientError:
+    response: Any = {"Error": {"Code": code, "Message": f"{code} (fake)"},
+                     "ResponseMetadata": {"HTTPStatusCode": status}}
+    return ClientError(response, operation)

@@ -41,7 +41,7 @@ REGION = "us-east-1"
     (f"my-{NAME}", False),
     (NAME.upper(), False),                      # S3 names are lower case; exact only
     ("defender-for-containers", False),
-], ids=lambda v: str(v))
+], ids=str)
 def test_rule_trivy_bucket_name(name: str, matches: bool) -> None:
     """Rule "Trivy bucket name": `defender-for-containers-va` then the end, '-', '.' or a
     digit; nothing before it."""

@@ -22,6 +22,7 @@ from migrate.kinds.iam import oidc_provider_arn
 from migrate.model import Action, Resource, ScanError, Status
 from migrate.readiness import assess, unreadable
 from migrate.targeting import active_accounts, parse_accounts, parse_regions
+from tests.migrate.fakeaws import error
 
 ACCOUNT = "123456789012"
 OTHER = "222222222222"
@@ -138,8 +139,7 @@ def test_rule_mdvm_readiness(role: dict[str, Any] | None, ready: bool, says: str
 
 
 def _client_error(code: str, status: int) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": "no"},
-                        "ResponseMetadata": {"HTTPStatusCode": status}}, "GetRole")
+    return error(code, status, "GetRole")
 
 
 @pytest.mark.parametrize("exc", [
@@ -223,11 +223,20 @@ PLAN_OK = {
                                  "region": "us-east-1"}),
     "china-policy": _with({"kind": "iam-policy", "id": POLICY, "details": {
         "arn": f"arn:aws-cn:iam::{ACCOUNT}:policy/{POLICY}"}}),
+    "china-region": _plan(targets={"regions": ["cn-north-1"], "accounts": [ACCOUNT],
+                                   "role_name": None},
+                          resources=[{"account": ACCOUNT, "region": "cn-north-1", "kind": "vpc",
+                                      "id": "vpc-0abc", "action": "delete", "reason": "r",
+                                      "order": 1, "parent": None, "details": {}}]),
+    "gov-region": _plan(targets={"regions": ["us-gov-west-1"], "accounts": [ACCOUNT],
+                                 "role_name": None}, resources=[]),
 }
 
 PLAN_REFUSED = {
     "not-json": ("{", "not JSON"),
     "not-an-object": ([], "format"),
+    "two-fields-missing": ({k: v for k, v in _plan().items() if k not in ("created", "errors")},
+                           "$: missing required field created, errors"),
     "other-format": (_plan(format="terraform/plan"), "format"),
     "other-version": (_plan(version=2), "version 2"),
     "apply-record": (_plan(command="apply"), "not a plan"),
