@@ -168,6 +168,7 @@ def mutate_module(root: Path, module: str, tests: Sequence[str], equivalents: li
         if result.finished and code != 0:
             result.error = f"mutmut run failed (exit {code}): {out.strip()[-1500:]}"
             result.seconds = time.monotonic() - started
+            (say or _say)(format_result(result))
             return result
         _, listing, _ = runner([*mutmut, "results", "--all", "true"], copy, 120)
         for line in listing.splitlines():
