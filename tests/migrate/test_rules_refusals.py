@@ -19,7 +19,7 @@ from migrate.commands.plan import exit_code
 from migrate.errors import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, InputError
 from migrate.fingerprint import CONTAINERS_AUDIENCE, OIDC_ISSUER, TRIVY_POLICIES
 from migrate.kinds.iam import oidc_provider_arn
-from migrate.model import Action, Resource, ScanError, Status
+from migrate.model import Action, Resource, ScanError, Status, Targets
 from migrate.readiness import assess, unreadable
 from migrate.targeting import active_accounts, parse_accounts, parse_regions
 from tests.migrate.fakeaws import error
@@ -326,3 +326,16 @@ def test_rule_account_outcomes(resources: list[Resource], errors: list[ScanError
     found = document.account_outcomes([ACCOUNT], resources, errors)
     assert (found["accounts_done"], found["accounts_failed"],
             found["accounts_skipped"]) == counts
+
+
+def test_rule_summary_always_counts_delete_and_keep() -> None:
+    """Rule "plan document": `summary` always has delete and keep (0 when none), then the
+    statuses and account outcomes; CI consumers read them without checking for the key."""
+    targets = Targets(["us-east-1"], [ACCOUNT], None)
+    assert document.build("plan", targets, [], [])["summary"] == {
+        "delete": 0, "keep": 0, "accounts_done": 1, "accounts_failed": 0,
+        "accounts_skipped": 0}
+    done = [_done(ACCOUNT, Action.DELETE, Status.DELETED),
+            _done(ACCOUNT, Action.KEEP, None), _done(ACCOUNT, Action.KEEP, None)]
+    summary = document.build("apply", targets, done, [])["summary"]
+    assert (summary["delete"], summary["keep"], summary["deleted"]) == (1, 2, 1)
