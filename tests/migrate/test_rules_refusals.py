@@ -21,8 +21,9 @@ from migrate.fingerprint import CONTAINERS_AUDIENCE, OIDC_ISSUER, TRIVY_POLICIES
 from migrate.kinds.iam import oidc_provider_arn
 from migrate.model import Action, Resource, ScanError, Status, Targets
 from migrate.readiness import assess, unreadable
+from migrate.readiness import check as check_readiness
 from migrate.targeting import active_accounts, parse_accounts, parse_regions
-from tests.migrate.fakeaws import error
+from tests.migrate.fakeaws import error, fake_ctx
 
 ACCOUNT = "123456789012"
 OTHER = "222222222222"
@@ -339,3 +340,41 @@ def test_rule_summary_always_counts_delete_and_keep() -> None:
             _done(ACCOUNT, Action.KEEP, None), _done(ACCOUNT, Action.KEEP, None)]
     summary = document.build("apply", targets, done, [])["summary"]
     assert (summary["delete"], summary["keep"], summary["deleted"]) == (1, 2, 1)
+
+
+def _iam(role: dict[str, Any] | None, failure: str | None = None) -> dict[str, Any]:
+    """IAM answers for one role, whether it is read with GetRole or found with ListRoles."""
+    if failure is not None:
+        return {"get_role": error(failure, 403), "list_roles": error(failure, 403)}
+    if role is None:
+        return {"get_role": error("NoSuchEntity", 404), "list_roles": []}
+    return {"get_role": {"Role": role}, "list_roles": [role]}
+
+
+@pytest.mark.parametrize(("answers", "ready", "says"), [
+    (_iam(_role(_trust())), True, "trusts Defender"),
+    (_iam(None), False, "no IAM role"),
+    (_iam(_role(_trust(audience="api://other"))), False, "audience"),
+    (_iam(None, "AccessDenied"), False, "cannot read IAM role"),
+    (_iam(None, "Throttling"), False, "cannot read IAM role"),
+], ids=["trusted", "missing", "other-audience", "AccessDenied", "Throttling"])
+def test_rule_mdvm_readiness_check(answers: dict[str, Any], ready: bool, says: str) -> None:
+    """Rule "MDVM readiness" through `readiness.check`: AWS errors never raise and never make
+    an account ready."""
+    found = check_readiness(fake_ctx(ACCOUNT, "us-east-1", iam=answers), ROLE)
+    assert (found.ready, found.role) == (ready, ROLE)
+    assert says in found.reason
+
+
+def test_rule_plan_file_round_trip(tmp_path: Path) -> None:
+    """Rule "plan file checks": what `plan --out` writes, `apply` reads back unchanged."""
+    doc = _plan()
+    path = tmp_path / "written.json"
+    document.write(path, doc)
+    assert path.read_text(encoding="utf-8").endswith("}\n")
+    assert json.loads(path.read_text(encoding="utf-8")) == doc
+    targets, resources, readiness = document.load_plan(path)
+    assert (targets.regions, targets.accounts, targets.role_name) == (["us-east-1"], [ACCOUNT],
+                                                                      None)
+    assert [r.to_json() for r in resources] == doc["resources"]
+    assert readiness == {}
