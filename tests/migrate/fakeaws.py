@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import boto3
 from botocore.exceptions import ClientError
 
 from migrate.aws import Account
@@ -93,10 +94,16 @@ class FakeClient:
         return lambda **params: self.answer(operation, params)
 
 
+class _Factory:
+    def base(self) -> boto3.Session:
+        return boto3.Session(region_name="us-east-1")
+
+
 @dataclass
 class FakeAccount:
     id: str
     clients: dict[str, FakeClient]
+    factory: _Factory = field(default_factory=_Factory)
 
     def client(self, service: str, region: str) -> FakeClient:
         return self.clients.setdefault(service, FakeClient())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,11 +20,15 @@ from migrate.fingerprint import (
     CONTAINERS_AUDIENCE,
     ECS_TASKS_PRINCIPAL,
     OIDC_ISSUER,
+    TRIVY_POLICIES,
     TRIVY_ROLES,
     TRIVY_TASK_ROLE_TRUST,
     TRIVY_VA_ROLE_TRUST,
 )
+from migrate.kinds import iam
 from migrate.kinds.iam import oidc_provider_arn, trusts_defender_oidc, trusts_service
+from migrate.model import Action, Resource
+from tests.migrate.fakeaws import FakeClient, error, fake_ctx
 
 ACCOUNT = "123456789012"
 PROVIDER = oidc_provider_arn("aws", ACCOUNT)
@@ -250,3 +255,181 @@ def test_rule_scanner_role_names_and_which_trust_each_needs() -> None:
         "DefenderForContainersVaTaskRole": TRIVY_TASK_ROLE_TRUST,
         "azuredefender-containers-va-task": TRIVY_TASK_ROLE_TRUST,
     }
+
+
+# --- discovery and settling, on canned IAM answers (tests/migrate/fakeaws.py) ------------------
+
+VA, TASK = "DefenderForContainersVaRole", "DefenderForContainersVaTaskRole"
+VA_POLICY, TASK_POLICY = TRIVY_POLICIES
+
+
+def _policy_arn(name: str, account: str = ACCOUNT, path: str = "/") -> str:
+    return f"arn:aws:iam::{account}:policy{path}{name}"
+
+
+def _role(name: str, trust: Doc, **extra: Any) -> dict[str, Any]:
+    return {"RoleName": name, "Arn": f"arn:aws:iam::{ACCOUNT}:role/{name}",
+            "AssumeRolePolicyDocument": trust, **extra}
+
+
+class Iam(FakeClient):
+    """IAM with roles (GetRole or ListRoles), their attached policies and who holds each."""
+
+    def __init__(self, roles: list[dict[str, Any]], attached: dict[str, list[str]],
+                 holders: dict[str, dict[str, list[str]]]) -> None:
+        super().__init__({"list_roles": roles})
+        self.roles = {r["RoleName"]: r for r in roles}
+        self.attached, self.holders = attached, holders
+
+    def answer(self, operation: str, params: dict[str, Any]) -> Any:
+        self.calls.append((operation, params))
+        if operation == "get_role":
+            role = self.roles.get(params["RoleName"])
+            if role is None:
+                raise error("NoSuchEntity", 404)
+            return {"Role": role}
+        if operation == "list_attached_role_policies":
+            return {"AttachedPolicies": [{"PolicyArn": a}
+                                         for a in self.attached.get(params["RoleName"], [])]}
+        if operation == "get_policy":
+            if params["PolicyArn"] not in self.holders:
+                raise error("NoSuchEntity", 404)
+            return {"Policy": {"Arn": params["PolicyArn"]}}
+        if operation == "list_entities_for_policy":
+            held = self.holders[params["PolicyArn"]]
+            return {"PolicyRoles": [{"RoleName": n} for n in held.get("roles", [])],
+                    "PolicyUsers": [{"UserName": n} for n in held.get("users", [])],
+                    "PolicyGroups": [{"GroupName": n} for n in held.get("groups", [])]}
+        return super().answer(operation, params)
+
+
+def scanner_iam(**change: Any) -> Iam:
+    roles = change.get("roles", [_role(VA, scanner_oidc_trust()),
+                                 _role(TASK, scanner_task_trust())])
+    attached = change.get("attached", {VA: [_policy_arn(VA_POLICY)],
+                                       TASK: [_policy_arn(TASK_POLICY)]})
+    holders = change.get("holders", {_policy_arn(VA_POLICY): {"roles": [VA]},
+                                     _policy_arn(TASK_POLICY): {"roles": [TASK]}})
+    return Iam(roles, attached, holders)
+
+
+def discover(client: Iam) -> dict[tuple[str, str], Resource]:
+    ctx = fake_ctx(ACCOUNT, "us-east-1")
+    ctx.account.clients["iam"] = client  # type: ignore[attr-defined]
+    return {(r.kind, r.id): r for r in iam.discover(ctx)}
+
+
+def _actions(rows: dict[tuple[str, str], Resource]) -> dict[tuple[str, str], Action]:
+    return {k: r.action for k, r in rows.items()}
+
+
+def test_rule_scanner_iam_exact_leftovers_are_deleted() -> None:
+    """Rule "scanner IAM": both roles with the scanner's trust, and the two policies attached
+    only to them, are deleted (global, after everything regional)."""
+    rows = discover(scanner_iam())
+    assert _actions(rows) == {("iam-role", VA): Action.DELETE, ("iam-role", TASK): Action.DELETE,
+                              ("iam-policy", VA_POLICY): Action.DELETE,
+                              ("iam-policy", TASK_POLICY): Action.DELETE}
+    assert all(r.region == "global" for r in rows.values())
+    assert rows[("iam-role", VA)].details["attached_policies"] == [_policy_arn(VA_POLICY)]
+    assert "last used never" in rows[("iam-role", VA)].reason
+    assert rows[("iam-policy", VA_POLICY)].details == {"arn": _policy_arn(VA_POLICY),
+                                                       "attached_to": [f"role {VA}"]}
+
+
+IAM_DIFFERS: dict[str, tuple[Iam, dict[tuple[str, str], Action], str]] = {
+    "va-role-other-trust": (scanner_iam(roles=[_role(VA, scanner_task_trust()),
+                                               _role(TASK, scanner_task_trust())]),
+                            {("iam-role", VA): Action.KEEP,
+                             ("iam-policy", VA_POLICY): Action.KEEP}, "named like"),
+    "task-role-other-trust": (scanner_iam(roles=[_role(VA, scanner_oidc_trust()),
+                                                 _role(TASK, scanner_oidc_trust())]),
+                              {("iam-role", TASK): Action.KEEP,
+                               ("iam-policy", TASK_POLICY): Action.KEEP}, "named like"),
+    "policy-also-on-a-user": (scanner_iam(holders={
+        _policy_arn(VA_POLICY): {"roles": [VA], "users": ["alice"]},
+        _policy_arn(TASK_POLICY): {"roles": [TASK]}}),
+        {("iam-policy", VA_POLICY): Action.KEEP}, "user alice"),
+    "policy-also-on-a-group": (scanner_iam(holders={
+        _policy_arn(VA_POLICY): {"roles": [VA], "groups": ["ops"]},
+        _policy_arn(TASK_POLICY): {"roles": [TASK]}}),
+        {("iam-policy", VA_POLICY): Action.KEEP}, "group ops"),
+    "policy-also-on-another-role": (scanner_iam(holders={
+        _policy_arn(VA_POLICY): {"roles": [VA, "AppRole"]},
+        _policy_arn(TASK_POLICY): {"roles": [TASK]}}),
+        {("iam-policy", VA_POLICY): Action.KEEP}, "role AppRole"),
+}
+
+
+@pytest.mark.parametrize(("client", "kept", "says"), list(IAM_DIFFERS.values()),
+                         ids=list(IAM_DIFFERS))
+def test_rule_scanner_iam_differs_so_it_is_kept(client: Iam, kept: dict[tuple[str, str], Action],
+                                               says: str) -> None:
+    """Rule "scanner IAM": a role whose trust differs is kept, and so is a policy attached to
+    anything that stays (a user, a group, another role, a kept scanner role)."""
+    rows = discover(client)
+    for key, action in kept.items():
+        assert rows[key].action is action, (key, rows[key].reason)
+    assert any(says in rows[k].reason for k in kept)
+    others = {k: r.action for k, r in rows.items() if k not in kept}
+    assert set(others.values()) == {Action.DELETE}
+
+
+def test_rule_scanner_policies_by_exact_name_in_this_account() -> None:
+    """Rule "scanner IAM": policies are the two names, at the root path or at the path the
+    roles have them, in this account only; others attached to the roles are not candidates."""
+    odd = _policy_arn(VA_POLICY, path="/defender/")
+    foreign = _policy_arn(TASK_POLICY, account="999999999999")
+    other_name = _policy_arn("ReadOnlyExtra")
+    client = scanner_iam(attached={VA: [odd, other_name], TASK: [foreign]},
+                         holders={odd: {"roles": [VA]}, foreign: {"roles": [TASK]},
+                                  other_name: {"roles": [VA]}})
+    rows = discover(client)
+    policies = {r.details["arn"] for k, r in rows.items() if k[0] == "iam-policy"}
+    assert policies == {odd}
+    asked = {p["PolicyArn"] for op, p in client.calls if op == "get_policy"}
+    assert asked == {odd, _policy_arn(VA_POLICY), _policy_arn(TASK_POLICY)}
+
+
+def test_rule_scanner_iam_nothing_when_absent() -> None:
+    """Rule "scanner IAM": no roles and no policies, nothing reported."""
+    assert discover(scanner_iam(roles=[], attached={}, holders={})) == {}
+
+
+def test_rule_scanner_role_shows_its_last_use() -> None:
+    """Rule "scanner IAM": the plan shows when the role was last used."""
+    when = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+    client = scanner_iam(roles=[_role(VA, scanner_oidc_trust(),
+                                      RoleLastUsed={"LastUsedDate": when})])
+    rows = discover(client)
+    assert rows[("iam-role", VA)].details["last_used"] == "2026-01-02"
+    assert "last used 2026-01-02" in rows[("iam-role", VA)].reason
+
+
+def _kept_task_definition(account: str = ACCOUNT, key: str = "task_role_arn",
+                          action: Action = Action.KEEP) -> Resource:
+    return Resource(account, "us-east-1", "ecs-task-definition", "trivy-scan", action, "",
+                    details={key: f"arn:aws:iam::{account}:role/{TASK}"})
+
+
+@pytest.mark.parametrize(("user", "kept"), [
+    (_kept_task_definition(), True),
+    (_kept_task_definition(key="execution_role_arn"), True),
+    (_kept_task_definition(account="999999999999"), False),
+    (_kept_task_definition(action=Action.DELETE), False),
+    (_kept_task_definition(key="other_arn"), False),
+], ids=["task-role", "execution-role", "other-account", "user-deleted-too", "unrelated-field"])
+def test_rule_scanner_role_used_by_what_stays_is_kept(user: Resource, kept: bool) -> None:
+    """Rule "scanner IAM": a scanner role that a kept task definition of the same account names
+    (task or execution role) is kept, and then the policies only it holds."""
+    resources = [*discover(scanner_iam()).values(), user]
+    iam.settle(resources)
+    rows = {(r.kind, r.id): r for r in resources}
+    expected = Action.KEEP if kept else Action.DELETE
+    assert rows[("iam-role", TASK)].action is expected
+    assert rows[("iam-policy", TASK_POLICY)].action is expected
+    assert rows[("iam-role", VA)].action is Action.DELETE
+    assert rows[("iam-policy", VA_POLICY)].action is Action.DELETE
+    if kept:
+        assert "ecs-task-definition trivy-scan (us-east-1) uses it" in rows[
+            ("iam-role", TASK)].reason
