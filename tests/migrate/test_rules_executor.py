@@ -5,12 +5,11 @@ lists is deleted, re-checked first; a new task or ENI only inside an approved pa
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from migrate import executor
-from migrate.aws import Account
 from migrate.executor import Unit, reconcile, units_for
 from migrate.kinds.base import ReadOnlyViolation, Settings, _snake, answer_or, chunks
 from migrate.model import GLOBAL_REGION, Action, Resource, Status
@@ -112,7 +111,7 @@ def test_rule_deletion_order_within_a_unit() -> None:
 def test_rule_units_bucket_alone_chain_per_region_iam_global() -> None:
     """Rule "IAM last": each bucket is its own unit, each account/region one chain, the IAM
     unit `global` with its calls sent to the home region."""
-    account = cast(Account, fake_ctx(ACCOUNT, REGION).account)
+    account = fake_ctx(ACCOUNT, REGION).account
     approved = [res("s3-bucket", "b1"), res("s3-bucket", "b2", region="eu-central-1"),
                 res("vpc", "vpc-1"), res("subnet", "s-1", parent="vpc-1"),
                 res("vpc", "vpc-9", region="eu-central-1"),
@@ -135,8 +134,8 @@ def test_rule_iam_waits_for_every_regional_resource(status: Status | None, block
                                                     ) -> None:
     """Rule "IAM last": the account's IAM waits unless every regional resource was deleted
     or already gone (skipped or never run blocks it too); other accounts do not count."""
-    account = cast(Account, fake_ctx(ACCOUNT, REGION).account)
-    other = cast(Account, fake_ctx("210987654321", REGION).account)
+    account = fake_ctx(ACCOUNT, REGION).account
+    other = fake_ctx("210987654321", REGION).account
     mine = res("vpc", "vpc-1")
     mine.status = status
     theirs = res("vpc", "vpc-2", account="210987654321")
