@@ -132,6 +132,9 @@ def mutmut_config(module: str, tests: Sequence[str]) -> str:
         f"pytest_add_cli_args_test_selection = [{quoted}]\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider"]\n'
         "use_git_change_detection = false\n"
+        # Pulumi's gRPC threads do not survive a fork of the process that ran the tests (a
+        # forked worker hangs): the stack modules fork from a clean server process instead.
+        f'process_isolation = "{"forkserver" if package == "stacks" else "fork"}"\n'
     )
 
 

@@ -20,7 +20,7 @@ from migrate.errors import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, InputError
 from migrate.fingerprint import CONTAINERS_AUDIENCE, OIDC_ISSUER, TRIVY_POLICIES
 from migrate.kinds.iam import oidc_provider_arn
 from migrate.model import Action, Resource, ScanError, Status, Targets
-from migrate.readiness import assess, unreadable
+from migrate.readiness import Readiness, assess, unreadable
 from migrate.readiness import check as check_readiness
 from migrate.targeting import active_accounts, parse_accounts, parse_regions
 from tests.migrate.fakeaws import error, fake_ctx
@@ -378,3 +378,32 @@ def test_rule_plan_file_round_trip(tmp_path: Path) -> None:
                                                                       None)
     assert [r.to_json() for r in resources] == doc["resources"]
     assert readiness == {}
+
+
+def test_rule_plan_document_shape() -> None:
+    """Rule "plan document": the document `plan --out` writes is the published schema's, with
+    a UTC timestamp, and is written as indented JSON ending in a newline."""
+    targets = Targets(["us-east-1"], [ACCOUNT], None)
+    res = Resource(ACCOUNT, "us-east-1", "vpc", "vpc-1", Action.DELETE, "r")
+    doc = document.build("plan", targets, [res], [ERROR])
+    assert list(document.problems(doc)) == []
+    assert list(doc) == ["format", "version", "command", "created", "targets", "summary",
+                         "errors", "readiness", "resources"]
+    assert (doc["format"], doc["version"], doc["command"]) == ("defender-migrate/plan", 1,
+                                                               "plan")
+    assert doc["created"].endswith("Z")
+    assert len(doc["created"]) == len("2026-11-30T09:00:00Z")
+    assert doc["targets"] == targets.to_json()
+    assert doc["errors"] == [ERROR.to_json()]
+    assert doc["resources"] == [res.to_json()]
+    assert doc["readiness"] == {}
+    ready = {OTHER: Readiness(True, ROLE, "r"), ACCOUNT: Readiness(False, ROLE, "n")}
+    assert list(document.build("plan", targets, [], [], ready)["readiness"]) == [ACCOUNT, OTHER]
+
+
+def test_rule_plan_file_is_indented_json(tmp_path: Path) -> None:
+    """Rule "plan document": written with a 2-space indent and a final newline (reviewable
+    diffs in pull requests)."""
+    path = tmp_path / "plan.json"
+    document.write(path, _plan())
+    assert path.read_text(encoding="utf-8") == json.dumps(_plan(), indent=2) + "\n"
