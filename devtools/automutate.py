@@ -130,12 +130,20 @@ def mutmut_config(module: str, tests: Sequence[str]) -> str:
         f'only_mutate = ["{module}"]\n'
         f"also_copy = [{', '.join(repr(p).replace(chr(39), chr(34)) for p in also)}]\n"
         f"pytest_add_cli_args_test_selection = [{quoted}]\n"
-        'pytest_add_cli_args = ["-p", "no:cacheprovider"]\n'
+        # Hypothesis's plugin is not needed by the stack tests, and importing it under the
+        # fork server trips CPython 3.11's AST recursion check.
+        f"pytest_add_cli_args = {_pytest_args(package)}\n"
         "use_git_change_detection = false\n"
         # Pulumi's gRPC threads do not survive a fork of the process that ran the tests (a
         # forked worker hangs): the stack modules fork from a clean server process instead.
         f'process_isolation = "{"forkserver" if package == "stacks" else "fork"}"\n'
     )
+
+
+def _pytest_args(package: str) -> str:
+    args = ["-p", "no:cacheprovider", *(["-p", "no:hypothesispytest"] if package == "stacks"
+                                        else [])]
+    return "[" + ", ".join(f'"{a}"' for a in args) + "]"
 
 
 Runner = Callable[[Sequence[str], Path, float], tuple[int, str, bool]]
