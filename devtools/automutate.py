@@ -51,7 +51,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "migrate/fingerprint.py": (RULES_FP, PROPS),
     "migrate/document.py": (REFUSALS,),
     "migrate/readiness.py": (REFUSALS,),
-    "migrate/targeting.py": (REFUSALS, RULES_CLI, f"{_T}test_accounts.py"),
+    "migrate/targeting.py": (REFUSALS, f"{_T}test_rules_targeting.py", f"{_T}test_accounts.py"),
     "migrate/kinds/iam.py": (RULES_IAM, PROPS, f"{_T}test_iam_roles.py"),
     "migrate/kinds/vpc.py": (f"{_T}test_rules_vpc.py", RULES_FP, PROPS,
                              f"{_T}test_eni_release.py"),
