@@ -148,3 +148,8 @@ def test_exit_codes(tree: Path, monkeypatch: pytest.MonkeyPatch,
     assert automutate.main(["nope.py"], root=tree) == 2
     assert automutate.main(["--list"], root=tree) == 0
     assert "m.py: tests/t.py" in capsys.readouterr().out
+
+
+def test_the_plan_schema_is_ascii() -> None:
+    """What makes document.schema's encoding mutants equivalent (equivalent_mutants.toml)."""
+    (ROOT / "migrate" / "schema" / "plan.schema.json").read_bytes().decode("ascii")

@@ -407,3 +407,17 @@ def test_rule_plan_file_is_indented_json(tmp_path: Path) -> None:
     path = tmp_path / "plan.json"
     document.write(path, _plan())
     assert path.read_text(encoding="utf-8") == json.dumps(_plan(), indent=2) + "\n"
+
+
+def test_rule_plan_file_problems_all_listed_first_best(tmp_path: Path) -> None:
+    """Rule "plan file checks": every schema problem is listed once, the most relevant first;
+    the refusal names it and how to make a good file."""
+    doc = _plan(summary={"delete": -1}, errors="none")
+    found = list(document.problems(doc))
+    assert len(found) == len(set(found)) == 2
+    assert {f.split(":")[0] for f in found} == {"$.summary.delete", "$.errors"}
+    with pytest.raises(InputError) as refused:
+        document.load_plan(_write(tmp_path, doc))
+    message = refused.value.format_message()
+    assert message.startswith(f"{tmp_path / 'plan.json'} is not a usable plan file: {found[0]}")
+    assert message.endswith("; make one with `defender-migrate trivy plan --out FILE`")
