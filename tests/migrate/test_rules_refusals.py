@@ -240,7 +240,7 @@ PLAN_REFUSED = {
                            "$: missing required field created, errors"),
     "other-format": (_plan(format="terraform/plan"), "format"),
     "other-version": (_plan(version=2), "version 2"),
-    "apply-record": (_plan(command="apply"), "not a plan"),
+    "apply-record": (_plan(command="apply"), "$.command: it records 'apply', not a plan"),
     "schema-bad-account": (_plan(targets={"regions": ["us-east-1"], "accounts": ["123"],
                                           "role_name": None}), "$.targets.accounts[0]"),
     "unknown-target-region": (_plan(targets={"regions": ["us-middle-1"], "accounts": [ACCOUNT],
@@ -421,3 +421,18 @@ def test_rule_plan_file_problems_all_listed_first_best(tmp_path: Path) -> None:
     message = refused.value.format_message()
     assert message.startswith(f"{tmp_path / 'plan.json'} is not a usable plan file: {found[0]}")
     assert message.endswith("; make one with `defender-migrate trivy plan --out FILE`")
+
+
+def test_rule_plan_file_keeps_its_role_name(tmp_path: Path) -> None:
+    """Rule "plan file checks": the role a plan was made with is the role apply assumes."""
+    doc = _plan(targets={"regions": ["us-east-1"], "accounts": [ACCOUNT], "role_name": "Audit"})
+    targets, _, _ = document.load_plan(_write(tmp_path, doc))
+    assert targets.role_name == "Audit"
+
+
+def test_rule_plan_file_unreadable(tmp_path: Path) -> None:
+    """Rule "plan file checks": a file that cannot be read is exit 3 naming it and why."""
+    with pytest.raises(InputError) as refused:
+        document.load_plan(tmp_path / "missing.json")
+    assert refused.value.format_message() == (
+        f"cannot read plan file {tmp_path / 'missing.json'}: No such file or directory")
