@@ -42,6 +42,7 @@ REFUSALS = f"{_T}test_rules_refusals.py"
 RULES_CLI = f"{_T}test_rules_cli.py"
 S3_ECS = f"{_T}test_rules_s3_ecs.py"
 EXECUTOR = f"{_T}test_rules_executor.py"
+GONE = f"{_T}test_rules_gone.py"
 STACK_TESTS = ("tests/stacks/test_aws_policies.py", "tests/stacks/test_aws_connector.py",
                "tests/stacks/test_aws_contract.py")
 
@@ -52,13 +53,13 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "migrate/document.py": (REFUSALS,),
     "migrate/readiness.py": (REFUSALS,),
     "migrate/targeting.py": (REFUSALS, f"{_T}test_rules_targeting.py", f"{_T}test_accounts.py"),
-    "migrate/kinds/iam.py": (RULES_IAM, PROPS, f"{_T}test_iam_roles.py"),
-    "migrate/kinds/vpc.py": (f"{_T}test_rules_vpc.py", RULES_FP, PROPS,
+    "migrate/kinds/iam.py": (RULES_IAM, PROPS, GONE, f"{_T}test_iam_roles.py"),
+    "migrate/kinds/vpc.py": (f"{_T}test_rules_vpc.py", RULES_FP, PROPS, GONE,
                              f"{_T}test_eni_release.py"),
-    "migrate/kinds/s3.py": (S3_ECS, RULES_CLI, f"{_T}test_apply.py"),
-    "migrate/kinds/ecs.py": (S3_ECS, f"{_T}test_apply.py"),
+    "migrate/kinds/s3.py": (S3_ECS, GONE, RULES_CLI, f"{_T}test_apply.py"),
+    "migrate/kinds/ecs.py": (S3_ECS, GONE, f"{_T}test_apply.py"),
     "migrate/kinds/lookalikes.py": (f"{_T}test_plan.py", f"{_T}test_scale.py"),
-    "migrate/kinds/base.py": (EXECUTOR, f"{_T}test_apply.py"),
+    "migrate/kinds/base.py": (EXECUTOR, GONE, f"{_T}test_apply.py"),
     "migrate/executor.py": (EXECUTOR, RULES_CLI, f"{_T}test_apply.py"),
     "stacks/aws_connector/policies.py": STACK_TESTS,
     "stacks/aws_connector/roles.py": STACK_TESTS,
