@@ -58,7 +58,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
                              f"{_T}test_eni_release.py"),
     "migrate/kinds/s3.py": (S3_ECS, GONE, RULES_CLI, f"{_T}test_apply.py"),
     "migrate/kinds/ecs.py": (S3_ECS, GONE, f"{_T}test_apply.py"),
-    "migrate/kinds/lookalikes.py": (f"{_T}test_plan.py", f"{_T}test_scale.py"),
+    "migrate/kinds/lookalikes.py": (f"{_T}test_rules_lookalikes.py", f"{_T}test_scale.py"),
     "migrate/kinds/base.py": (EXECUTOR, GONE, f"{_T}test_apply.py"),
     "migrate/executor.py": (EXECUTOR, RULES_CLI, f"{_T}test_apply.py"),
     "stacks/aws_connector/policies.py": STACK_TESTS,
