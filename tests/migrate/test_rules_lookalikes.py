@@ -21,7 +21,7 @@ REGION = "us-east-1"
     ("defender_for_containers", True), ("defender for containers", True),
     ("trivy-scans", True), ("TRIVY", True), ("my-Trivy-job", True),
     ("defender-containers", False), ("payments", False), ("triv", False),
-], ids=lambda v: str(v))
+], ids=str)
 def test_rule_lookalike_names(name: str, looks: bool) -> None:
     """Rule "look-alikes": defender-for-containers in any separator and case, or trivy."""
     assert (LOOKALIKE_PATTERN.search(name) is not None) is looks
