@@ -43,7 +43,8 @@ RULES_CLI = f"{_T}test_rules_cli.py"
 S3_ECS = f"{_T}test_rules_s3_ecs.py"
 EXECUTOR = f"{_T}test_rules_executor.py"
 GONE = f"{_T}test_rules_gone.py"
-STACK_TESTS = ("tests/stacks/test_aws_policies.py", "tests/stacks/test_aws_connector.py",
+STACK_TESTS = ("tests/stacks/test_rules_connector_documents.py",
+               "tests/stacks/test_aws_policies.py", "tests/stacks/test_aws_connector.py",
                "tests/stacks/test_aws_contract.py")
 
 # Module -> the tests that guard it: the pure rule tables first (milliseconds per mutant), then
