@@ -246,19 +246,31 @@ PLAN_REFUSED = {
     "unknown-target-region": (_plan(targets={"regions": ["us-middle-1"], "accounts": [ACCOUNT],
                                              "role_name": None}), "unknown region"),
     "unknown-resource-region": (_with({"kind": "vpc", "id": "vpc-1", "region": "us-middle-1"}),
-                                "unknown region"),
+                                "$.resources[0].region: unknown region 'us-middle-1'"),
     "account-not-targeted": (_with({"kind": "vpc", "id": "vpc-1", "region": "us-east-1",
-                                    "account": OTHER}), "not among its targets"),
+                                    "account": OTHER}),
+                             f"$.resources[0].account: resource vpc-1 is in account {OTHER}, "
+                             "not among its targets"),
     "other-cluster": (_with({"kind": "ecs-cluster", "id": "defender-for-containers-va-prod",
-                             "region": "us-east-1"}), "not the Trivy cluster"),
+                             "region": "us-east-1"}), "$.resources[0].id: it would delete ECS "
+                      "cluster defender-for-containers-va-prod, which is not the Trivy cluster"),
+    "bad-delete-after-a-keep": (_plan(resources=[
+        {"account": ACCOUNT, "region": "us-east-1", "kind": "ecs-cluster", "id": "prod",
+         "action": "keep", "reason": "r", "order": None, "parent": None, "details": {}},
+        {"account": ACCOUNT, "region": "us-east-1", "kind": "ecs-cluster", "id": "payments",
+         "action": "delete", "reason": "r", "order": 1, "parent": None, "details": {}}]),
+        "$.resources[1].id: it would delete ECS cluster payments"),
     "other-role": (_with({"kind": "iam-role", "id": "MDCContainersImageAssessmentRole"}),
-                   "not one of the retired scanner's roles"),
+                   "$.resources[0].id: it would delete IAM role MDCContainersImageAssessmentRole,"
+                   " which is not one of the retired scanner's roles"),
     "other-policy-name": (_with({"kind": "iam-policy", "id": "AdministratorAccess", "details": {
         "arn": f"arn:aws:iam::{ACCOUNT}:policy/AdministratorAccess"}}), "policies"),
     "policy-arn-other-name": (_with({"kind": "iam-policy", "id": POLICY, "details": {
         "arn": f"arn:aws:iam::{ACCOUNT}:policy/AdministratorAccess"}}), "policies"),
     "policy-arn-other-account": (_with({"kind": "iam-policy", "id": POLICY, "details": {
-        "arn": f"arn:aws:iam::{OTHER}:policy/{POLICY}"}}), "policies"),
+        "arn": f"arn:aws:iam::{OTHER}:policy/{POLICY}"}}),
+        f"$.resources[0].details.arn: it would delete IAM policy 'arn:aws:iam::{OTHER}:policy/"
+        f"{POLICY}', which is not one of the retired scanner's policies; make one with"),
     "policy-arn-aws-managed": (_with({"kind": "iam-policy", "id": POLICY, "details": {
         "arn": f"arn:aws:iam::aws:policy/{POLICY}"}}), "policies"),
     "policy-arn-other-service": (_with({"kind": "iam-policy", "id": POLICY, "details": {
