@@ -10,12 +10,16 @@ can differ from the scanner's; each negative case must be kept (the function nam
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
+from migrate.audit import AuditLog
 from migrate.fingerprint import (
     CONTAINERS_AUDIENCE,
     ECS_TASKS_PRINCIPAL,
@@ -26,8 +30,9 @@ from migrate.fingerprint import (
     TRIVY_VA_ROLE_TRUST,
 )
 from migrate.kinds import iam
+from migrate.kinds.base import Settings
 from migrate.kinds.iam import oidc_provider_arn, trusts_defender_oidc, trusts_service
-from migrate.model import Action, Resource
+from migrate.model import Action, Resource, Status
 from tests.migrate.fakeaws import FakeClient, error, fake_ctx
 
 ACCOUNT = "123456789012"
@@ -433,3 +438,87 @@ def test_rule_scanner_role_used_by_what_stays_is_kept(user: Resource, kept: bool
     if kept:
         assert "ecs-task-definition trivy-scan (us-east-1) uses it" in rows[
             ("iam-role", TASK)].reason
+
+
+# --- deleting the scanner's role and policies (on canned answers, audit log checked) ------------
+
+def _deleting(tmp_path: Path, **answers: Any) -> tuple[Any, Path]:
+    ctx = fake_ctx(ACCOUNT, "us-east-1", iam=answers)
+    log = tmp_path / "audit.jsonl"
+    ctx.audit = AuditLog(log)
+    ctx.settings = Settings(retry_attempts=3, retry_base_delay=0.001, retry_max_delay=0.001)
+    return ctx, log
+
+
+def _audit(log: Path) -> list[tuple[str, str, str]]:
+    rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    return [(r["operation"], r["resource"], r["result"].split(":")[0]) for r in rows]
+
+
+def test_rule_scanner_role_deletion_tolerates_what_went_meanwhile(tmp_path: Path) -> None:
+    """Rule "scanner IAM" (deleting): policies detached, inline policies deleted, removed from
+    instance profiles, then the role; a piece that went meanwhile (NoSuchEntity) is fine, and
+    every call is in the audit log under the role's name."""
+    ctx, log = _deleting(
+        tmp_path, get_role={"Role": _role(TASK, scanner_task_trust())},
+        list_attached_role_policies=[{"PolicyArn": _policy_arn(TASK_POLICY)}],
+        list_role_policies=["ecr-read"],
+        list_instance_profiles_for_role=[{"InstanceProfileName": "profile"}],
+        detach_role_policy=error("NoSuchEntity", 404),
+        delete_role_policy=error("NoSuchEntity", 404),
+        remove_role_from_instance_profile=error("NoSuchEntity", 404),
+        delete_role={})
+    res = Resource(ACCOUNT, "global", "iam-role", TASK, Action.DELETE, "")
+    assert iam.IamRole().delete(ctx, res) is Status.DELETED
+    assert _audit(log) == [("iam:DetachRolePolicy", TASK, "NoSuchEntity"),
+                           ("iam:DeleteRolePolicy", TASK, "NoSuchEntity"),
+                           ("iam:RemoveRoleFromInstanceProfile", TASK, "NoSuchEntity"),
+                           ("iam:DeleteRole", TASK, "ok")]
+
+
+@pytest.mark.parametrize(("delete_role", "status"), [
+    (error("NoSuchEntity", 404), Status.ALREADY_GONE),
+    (error("DeleteConflict", 409), None),
+    (error("AccessDenied", 403), None),
+], ids=["gone-meanwhile", "still-attached", "denied"])
+def test_rule_scanner_role_delete_errors(tmp_path: Path, delete_role: Any,
+                                         status: Status | None) -> None:
+    """Rule "scanner IAM" (deleting): NoSuchEntity on DeleteRole is already-gone; a conflict
+    is retried a bounded number of times, then fails like any other error."""
+    ctx, log = _deleting(tmp_path, get_role={"Role": _role(TASK, scanner_task_trust())},
+                         delete_role=delete_role)
+    res = Resource(ACCOUNT, "global", "iam-role", TASK, Action.DELETE, "")
+    if status is None:
+        with pytest.raises(ClientError):
+            iam.IamRole().delete(ctx, res)
+    else:
+        assert iam.IamRole().delete(ctx, res) is status
+    tries = [op for op, _, _ in _audit(log)].count("iam:DeleteRole")
+    assert tries == (3 if "Conflict" in str(delete_role) else 1)
+
+
+def test_rule_scanner_policy_deletion(tmp_path: Path) -> None:
+    """Rule "scanner IAM" (deleting a policy): refused while attached to anything; old versions
+    first (never the default), then the policy."""
+    arn = _policy_arn(VA_POLICY)
+    res = Resource(ACCOUNT, "global", "iam-policy", VA_POLICY, Action.DELETE, "",
+                   details={"arn": arn})
+    attached, _ = _deleting(tmp_path, get_policy={"Policy": {"Arn": arn}},
+                            list_entities_for_policy={"PolicyUsers": [{"UserName": "alice"}]})
+    with pytest.raises(RuntimeError, match="still attached to user alice"):
+        iam.IamPolicy().delete(attached, res)
+    ctx, log = _deleting(tmp_path, get_policy={"Policy": {"Arn": arn}},
+                         list_entities_for_policy={},
+                         list_policy_versions=[{"VersionId": "v1", "IsDefaultVersion": False},
+                                               {"VersionId": "v2", "IsDefaultVersion": True},
+                                               {"VersionId": "v3"}],
+                         delete_policy_version=error("NoSuchEntity", 404), delete_policy={})
+    assert iam.IamPolicy().delete(ctx, res) is Status.DELETED
+    calls = ctx.account.clients["iam"].calls
+    versions = [p["VersionId"] for op, p in calls if op == "delete_policy_version"]
+    assert versions == ["v1", "v3"]
+    assert _audit(log)[-1] == ("iam:DeletePolicy", VA_POLICY, "ok")
+    gone, _ = _deleting(tmp_path, get_policy={"Policy": {"Arn": arn}},
+                        list_entities_for_policy={}, list_policy_versions=[],
+                        delete_policy=error("NoSuchEntity", 404))
+    assert iam.IamPolicy().delete(gone, res) is Status.ALREADY_GONE
