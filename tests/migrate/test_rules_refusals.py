@@ -23,7 +23,7 @@ from migrate.model import Action, Resource, ScanError, Status, Targets
 from migrate.readiness import Readiness, assess, unreadable
 from migrate.readiness import check as check_readiness
 from migrate.targeting import active_accounts, parse_accounts, parse_regions
-from tests.migrate.fakeaws import error, fake_ctx
+from tests.migrate.fakeaws import FakeClient, error, fake_ctx
 
 ACCOUNT = "123456789012"
 OTHER = "222222222222"
@@ -118,8 +118,10 @@ def _trust(provider: str | None = None, audience: str = CONTAINERS_AUDIENCE) -> 
 
 
 READINESS = {
-    "trusted-role": (_role(_trust()), True, "trusts Defender"),
-    "no-role": (None, False, "no IAM role"),
+    "trusted-role": (_role(_trust()), True, f"MDVM image-assessment role {ROLE} trusts "
+                     "Defender's OIDC provider (containers audience)"),
+    "no-role": (None, False, f"no IAM role {ROLE}: MDVM image assessment is not onboarded in "
+                "this account"),
     "role-without-trust-document": (_role(None), False, "exists but"),
     "other-audience": (_role(_trust(audience="api://other")), False, "audience"),
     "other-account-provider": (_role(_trust(oidc_provider_arn("aws", OTHER))), False, "trusts"),
@@ -151,7 +153,9 @@ def test_rule_mdvm_readiness_unreadable_role_is_not_ready(exc: Exception) -> Non
     """Rule "MDVM readiness": an error reading the role (AccessDenied too) is never "ready"."""
     found = unreadable(ROLE, exc)
     assert found.ready is False
-    assert found.reason.startswith(f"cannot read IAM role {ROLE}")
+    assert found.reason.startswith(f"cannot read IAM role {ROLE}: ")
+    code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else "Could not connect"
+    assert code in found.reason
 
 
 # --- Rule "--detailed-exitcode" -----------------------------------------------------------------
@@ -367,8 +371,8 @@ def _iam(role: dict[str, Any] | None, failure: str | None = None) -> dict[str, A
     (_iam(_role(_trust())), True, "trusts Defender"),
     (_iam(None), False, "no IAM role"),
     (_iam(_role(_trust(audience="api://other"))), False, "audience"),
-    (_iam(None, "AccessDenied"), False, "cannot read IAM role"),
-    (_iam(None, "Throttling"), False, "cannot read IAM role"),
+    (_iam(None, "AccessDenied"), False, f"cannot read IAM role {ROLE}: AccessDenied"),
+    (_iam(None, "Throttling"), False, f"cannot read IAM role {ROLE}: Throttling"),
 ], ids=["trusted", "missing", "other-audience", "AccessDenied", "Throttling"])
 def test_rule_mdvm_readiness_check(answers: dict[str, Any], ready: bool, says: str) -> None:
     """Rule "MDVM readiness" through `readiness.check`: AWS errors never raise and never make
@@ -448,3 +452,35 @@ def test_rule_plan_file_unreadable(tmp_path: Path) -> None:
         document.load_plan(tmp_path / "missing.json")
     assert refused.value.format_message() == (
         f"cannot read plan file {tmp_path / 'missing.json'}: No such file or directory")
+
+
+def test_rule_mdvm_readiness_looks_for_the_named_role() -> None:
+    """Rule "MDVM readiness": only the configured role name counts, not another trusted role."""
+    other = dict(_role(_trust()), RoleName="SomeOtherRole",
+                 Arn=f"arn:aws:iam::{ACCOUNT}:role/SomeOtherRole")
+
+    class Iam(FakeClient):
+        def answer(self, operation: str, params: dict[str, Any]) -> Any:
+            if operation == "get_role":
+                self.calls.append((operation, params))
+                if params["RoleName"] != "SomeOtherRole":
+                    raise error("NoSuchEntity", 404)
+                return {"Role": other}
+            return super().answer(operation, params)
+
+    ctx = fake_ctx(ACCOUNT, "us-east-1")
+    ctx.account.clients["iam"] = Iam({"list_roles": [other]})  # type: ignore[attr-defined]
+    found = check_readiness(ctx, ROLE)
+    assert found.ready is False
+    assert found.reason.startswith(f"no IAM role {ROLE}")
+
+
+def test_rule_mdvm_readiness_in_the_plan_file(tmp_path: Path) -> None:
+    """Rule "MDVM readiness": what plan records per account is what apply reads back."""
+    state = {ACCOUNT: Readiness(True, ROLE, "trusted"), OTHER: Readiness(False, ROLE, "no")}
+    assert {a: r.to_json() for a, r in state.items()} == {
+        ACCOUNT: {"ready": True, "role": ROLE, "reason": "trusted"},
+        OTHER: {"ready": False, "role": ROLE, "reason": "no"}}
+    doc = _plan(readiness={a: r.to_json() for a, r in state.items()})
+    _, _, found = document.load_plan(_write(tmp_path, doc))
+    assert found == state
