@@ -487,6 +487,8 @@ def test_rule_scanner_role_delete_errors(tmp_path: Path, delete_role: Any,
     is retried a bounded number of times, then fails like any other error."""
     ctx, log = _deleting(tmp_path, get_role={"Role": _role(TASK, scanner_task_trust())},
                          delete_role=delete_role)
+    said: list[str] = []
+    ctx.say = said.append
     res = Resource(ACCOUNT, "global", "iam-role", TASK, Action.DELETE, "")
     if status is None:
         with pytest.raises(ClientError):
@@ -495,6 +497,8 @@ def test_rule_scanner_role_delete_errors(tmp_path: Path, delete_role: Any,
         assert iam.IamRole().delete(ctx, res) is status
     tries = [op for op, _, _ in _audit(log)].count("iam:DeleteRole")
     assert tries == (3 if "Conflict" in str(delete_role) else 1)
+    if tries == 3:
+        assert said[0].startswith(f"delete role {TASK}: DeleteConflict, retry 1 in ")
 
 
 def test_rule_scanner_policy_deletion(tmp_path: Path) -> None:
