@@ -35,11 +35,13 @@ class FakeFactory:
     listed: list[dict[str, Any]] = field(default_factory=list)
     sts_error: str | None = None
     org_error: str | None = None
+    asked: list[tuple[str, str]] = field(default_factory=list)
 
     def base(self) -> boto3.Session:
         return boto3.Session(region_name="us-east-1")
 
     def base_client(self, service: str, region: str) -> FakeClient:
+        self.asked.append((service, region))
         if service == "sts":
             return FakeClient({"get_caller_identity": error(self.sts_error, 403)
                                if self.sts_error else {
@@ -136,3 +138,37 @@ def test_rule_plan_file_accounts_need_matching_credentials() -> None:
         accounts_for_plan(factory(), "us-east-1", [OTHER], None)
     found, errors = accounts_for_plan(factory(), "us-east-1", [OWN], None)
     assert (list(found), found[OWN].role_arn, errors) == ([OWN], None, [])
+
+
+def test_rule_calls_go_to_the_home_region() -> None:
+    """Rule "targeting": STS, Organizations and AssumeRole go to the run's home region (a
+    partition's own region: an aws-cn account cannot be reached through us-east-1)."""
+    fake = FakeFactory(listed=[{"Id": OTHER, "Status": "ACTIVE"}])
+    found = resolve_accounts(cast(SessionFactory, fake), "cn-north-1", None, True, ROLE)
+    assert {r for _, r in fake.asked} == {"cn-north-1"}
+    assert [a.region for a in found] == ["cn-north-1"]
+    fake = FakeFactory()
+    plan_accounts, _ = accounts_for_plan(cast(SessionFactory, fake), "cn-north-1", [OWN], None)
+    assert {r for _, r in fake.asked} == {"cn-north-1"}
+    assert plan_accounts[OWN].region == "cn-north-1"
+
+
+def test_rule_plan_accounts_through_the_role_in_the_home_region() -> None:
+    """Rule "plan file checks": other accounts of a plan are reached through the role, from
+    the home region; the caller's own with its own credentials."""
+    found = resolve_accounts(factory(), "eu-west-1", [OWN, OTHER], False, ROLE)
+    assert [(a.id, a.region) for a in found] == [(OWN, "eu-west-1"), (OTHER, "eu-west-1")]
+
+
+def test_rule_targeting_refusal_messages() -> None:
+    """Rule "targeting refusals": the one line says what failed and what to do."""
+    with pytest.raises(CredentialsError) as denied:
+        organization_accounts(factory(org_error="AccessDeniedException"), "us-east-1")
+    assert denied.value.format_message() == (
+        "cannot list the organization's accounts: AccessDeniedException: AccessDeniedException "
+        "(fake); run with the management account's (or a delegated administrator's) "
+        "credentials, or use --accounts")
+    with pytest.raises(CredentialsError) as expired:
+        accounts_for_plan(factory(sts_error="ExpiredToken"), "us-east-1", [OWN], None)
+    assert expired.value.format_message().startswith(
+        "cannot use the credentials for the current credentials: ExpiredToken")
