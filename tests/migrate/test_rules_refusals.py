@@ -455,24 +455,24 @@ def test_rule_plan_file_unreadable(tmp_path: Path) -> None:
 
 
 def test_rule_mdvm_readiness_looks_for_the_named_role() -> None:
-    """Rule "MDVM readiness": only the configured role name counts, not another trusted role."""
-    other = dict(_role(_trust()), RoleName="SomeOtherRole",
-                 Arn=f"arn:aws:iam::{ACCOUNT}:role/SomeOtherRole")
+    """Rule "MDVM readiness": the configured role name is the one looked up, and only it."""
+    trusted = _role(_trust())
 
     class Iam(FakeClient):
         def answer(self, operation: str, params: dict[str, Any]) -> Any:
             if operation == "get_role":
                 self.calls.append((operation, params))
-                if params["RoleName"] != "SomeOtherRole":
+                if params["RoleName"] != ROLE:
                     raise error("NoSuchEntity", 404)
-                return {"Role": other}
+                return {"Role": trusted}
             return super().answer(operation, params)
 
     ctx = fake_ctx(ACCOUNT, "us-east-1")
-    ctx.account.clients["iam"] = Iam({"list_roles": [other]})  # type: ignore[attr-defined]
-    found = check_readiness(ctx, ROLE)
-    assert found.ready is False
-    assert found.reason.startswith(f"no IAM role {ROLE}")
+    ctx.account.clients["iam"] = Iam({"list_roles": [trusted]})  # type: ignore[attr-defined]
+    assert check_readiness(ctx, ROLE).ready is True
+    other = check_readiness(ctx, "SomeOtherRole")
+    assert other.ready is False
+    assert other.reason.startswith("no IAM role SomeOtherRole")
 
 
 def test_rule_mdvm_readiness_in_the_plan_file(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ def documents(variant: str) -> dict[str, Any]:
     refs = literal_refs(definitions)
     return {
         "oidc_audiences": oidc_audiences(config),
-        "roles": {d.key: {"name": d.name, "trust": d.trust(refs),
+        "roles": {d.key: {"name": d.name, "description": d.description, "trust": d.trust(refs),
                           "managed": list(d.managed_policies),
                           "inline": {n: doc(refs) for n, doc in d.inline_policies},
                           "references": list(d.references)} for d in definitions},
@@ -57,5 +57,5 @@ def test_rule_connector_grants_exactly_the_reviewed_documents(variant: str) -> N
     assert got["oidc_audiences"] == want["oidc_audiences"]
     assert list(got["roles"]) == list(want["roles"]), "roles or their order"
     for key, role in want["roles"].items():
-        for part in ("name", "trust", "managed", "inline", "references"):
+        for part in ("name", "description", "trust", "managed", "inline", "references"):
             assert got["roles"][key][part] == role[part], f"{variant}: role {key}, {part}"
