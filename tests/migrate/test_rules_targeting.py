@@ -16,6 +16,8 @@ from migrate.errors import CredentialsError, InputError, RefusedError
 from migrate.targeting import (
     accounts_for_plan,
     organization_accounts,
+    parse_accounts,
+    parse_regions,
     resolve_accounts,
     resolve_regions,
 )
@@ -172,3 +174,34 @@ def test_rule_targeting_refusal_messages() -> None:
         accounts_for_plan(factory(sts_error="ExpiredToken"), "us-east-1", [OWN], None)
     assert expired.value.format_message().startswith(
         "cannot use the credentials for the current credentials: ExpiredToken")
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (",", "--accounts takes 12-digit AWS account IDs separated by commas, got ','"),
+    ("12345678901,abc", "--accounts takes 12-digit AWS account IDs separated by commas, got "
+                        "12345678901, abc"),
+], ids=["nothing", "two-bad"])
+def test_rule_accounts_option_message(value: str, message: str) -> None:
+    """Rule "--accounts takes 12-digit IDs": the message quotes what was wrong."""
+    with pytest.raises(InputError) as refused:
+        parse_accounts(value)
+    assert refused.value.format_message() == message
+
+
+def test_rule_targeting_messages_and_own_account() -> None:
+    """Rule "targeting refusals": whole messages; the default account is the caller's own,
+    reached with the run's factory from the home region."""
+    with pytest.raises(InputError) as both:
+        resolve_accounts(factory(), "us-east-1", [OWN], True, ROLE)
+    assert both.value.format_message() == "give --accounts or --organization, not both"
+    with pytest.raises(InputError) as empty:
+        parse_regions(",")
+    assert empty.value.format_message() == ("--regions needs at least one region code, e.g. "
+                                            "us-east-1")
+    with pytest.raises(CredentialsError) as expired:
+        resolve_accounts(factory(sts_error="ExpiredToken"), "us-east-1", None, False, None)
+    assert expired.value.format_message().startswith(
+        "cannot use the credentials for the current credentials: ExpiredToken")
+    fake = factory()
+    [own] = resolve_accounts(fake, "eu-west-1", None, False, None)
+    assert (own.id, own.factory, own.region, own.role_arn) == (OWN, fake, "eu-west-1", None)
