@@ -104,3 +104,58 @@ def test_rule_ecs_cluster_gone_when_inactive_or_missing(tmp_path: Path) -> None:
     ctx = fake_ctx(ACCOUNT, REGION, ecs={"describe_clusters": {"clusters": [
         {"status": "ACTIVE"}]}})
     assert KINDS["ecs-cluster"].exists(ctx, _res("ecs-cluster")) is True
+
+
+class EniSequence(FakeClient):
+    """DescribeNetworkInterfaces answers in turn (the last repeats); the delete succeeds."""
+
+    def __init__(self, *answers: Any) -> None:
+        super().__init__({"delete_network_interface": {}})
+        self.sequence = list(answers)
+
+    def answer(self, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "describe_network_interfaces":
+            self.calls.append((operation, params))
+            now = self.sequence.pop(0) if len(self.sequence) > 1 else self.sequence[0]
+            if isinstance(now, ClientError):
+                raise now
+            return {"NetworkInterfaces": [] if now is None else [{"Status": now}]}
+        return super().answer(operation, params)
+
+
+ENI_GONE = error("InvalidNetworkInterfaceID.NotFound", 400)
+
+
+@pytest.mark.parametrize(("answers", "status", "deleted"), [
+    (("available",), Status.DELETED, True),
+    (("in-use", "in-use", "available"), Status.DELETED, True),
+    (("in-use", ENI_GONE), Status.DELETED, False),
+    (("in-use", None), Status.DELETED, False),
+    ((ENI_GONE,), Status.ALREADY_GONE, False),
+    ((None,), Status.ALREADY_GONE, False),
+], ids=["available", "released-to-available", "released-by-ecs", "released-empty-answer",
+        "gone", "gone-empty-answer"])
+def test_rule_task_eni_waits_for_ecs(answers: tuple[Any, ...], status: Status, deleted: bool,
+                                     tmp_path: Path) -> None:
+    """Rule "Trivy task ENI" (deleting): wait while ECS holds it; released by ECS counts as
+    deleted; left available, it is deleted; gone before, already-gone."""
+    ctx = ctx_failing("unused", tmp_path)
+    ctx.settings = Settings(eni_timeout=30, poll_interval=0.001)
+    client = EniSequence(*answers)
+    ctx.account.clients["ec2"] = client  # type: ignore[attr-defined]
+    assert KINDS["network-interface"].delete(ctx, _res("network-interface")) is status
+    assert (("delete_network_interface", {"NetworkInterfaceId": "network-interface-1"})
+            in client.calls) is deleted
+
+
+def test_rule_task_eni_wait_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule "Trivy task ENI" (deleting): still in use at the deadline (even on a clock that has
+    not moved), it fails with advice instead of waiting on."""
+    ctx = ctx_failing("unused", tmp_path)
+    ctx.settings = Settings(eni_timeout=0, poll_interval=0.001)
+    ctx.stop.set()  # a further wait would end as "interrupted", not as the timeout
+    ctx.account.clients["ec2"] = EniSequence("in-use")  # type: ignore[attr-defined]
+    monkeypatch.setattr("migrate.kinds.vpc.time.monotonic", lambda: 100.0)
+    with pytest.raises(RuntimeError, match="network-interface-1 is still in use after 0s; ECS "
+                       "releases a stopped task's ENI within minutes: run apply again later"):
+        KINDS["network-interface"].delete(ctx, _res("network-interface"))
