@@ -60,22 +60,24 @@ def test_rule_recheck_gone_is_already_gone() -> None:
     assert unit.approved[0].status is Status.ALREADY_GONE
 
 
-NEW: dict[str, tuple[Resource, bool]] = {
-    "task-in-approved-cluster": (res("ecs-task", "task-new", parent="defender-for-containers-va"),
-                                 True),
-    "eni-in-approved-vpc": (res("network-interface", "eni-new", parent="vpc-1"), True),
-    "task-in-other-cluster": (res("ecs-task", "task-x", parent="other-cluster"), False),
-    "eni-in-unapproved-vpc": (res("network-interface", "eni-x", parent="vpc-2"), False),
-    "eni-without-parent": (res("network-interface", "eni-y"), False),
-    "subnet-in-approved-vpc": (res("subnet", "subnet-new", parent="vpc-1"), False),
-    "new-vpc": (res("vpc", "vpc-2"), False),
+# (kind, id, parent) of something found now but not in the plan, and whether it goes.
+NEW: dict[str, tuple[tuple[str, str, str | None], bool]] = {
+    "task-in-approved-cluster": (("ecs-task", "task-new", "defender-for-containers-va"), True),
+    "eni-in-approved-vpc": (("network-interface", "eni-new", "vpc-1"), True),
+    "task-in-other-cluster": (("ecs-task", "task-x", "other-cluster"), False),
+    "eni-in-unapproved-vpc": (("network-interface", "eni-x", "vpc-2"), False),
+    "eni-without-parent": (("network-interface", "eni-y", None), False),
+    "subnet-in-approved-vpc": (("subnet", "subnet-new", "vpc-1"), False),
+    "new-vpc": (("vpc", "vpc-2", None), False),
 }
 
 
-@pytest.mark.parametrize(("found", "deleted"), list(NEW.values()), ids=list(NEW))
-def test_rule_only_what_the_plan_lists(found: Resource, deleted: bool) -> None:
+@pytest.mark.parametrize(("new", "deleted"), list(NEW.values()), ids=list(NEW))
+def test_rule_only_what_the_plan_lists(new: tuple[str, str, str | None], deleted: bool) -> None:
     """Rule "only what the plan lists": something new is deleted only when it is a task or ENI
     inside an approved cluster or VPC; anything else is reported and skipped."""
+    kind, id_, parent = new
+    found = res(kind, id_, parent=parent)
     ctx, unit = _unit([res("vpc", "vpc-1"), res("ecs-cluster", "defender-for-containers-va")])
     fresh = [res("vpc", "vpc-1"), res("ecs-cluster", "defender-for-containers-va"), found]
     todo = reconcile(ctx, unit, fresh)
