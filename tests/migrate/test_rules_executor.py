@@ -211,3 +211,16 @@ def test_rule_operation_names_and_batches() -> None:
     assert _snake("RemoveRoleFromInstanceProfile") == "remove_role_from_instance_profile"
     assert list(chunks(list(range(5)), 2)) == [[0, 1], [2, 3], [4]]
     assert list(chunks([], 2)) == []
+
+
+def test_rule_recheck_of_a_bucket_that_went() -> None:
+    """Rule "re-check before deleting": a planned bucket that no longer exists is found as
+    nothing (then already-gone), not as a bucket to delete."""
+    ctx = fake_ctx(ACCOUNT, REGION, s3={"get_bucket_location": error("NoSuchBucket", 404),
+                                        "head_bucket": error("404", 404)})
+    unit = Unit(ctx.account, REGION, [res("s3-bucket", "defender-for-containers-va-1")],
+                bucket=True)
+    fresh = executor._fresh(ctx, unit)
+    assert fresh == []
+    assert reconcile(ctx, unit, fresh) == []
+    assert unit.approved[0].status is Status.ALREADY_GONE
