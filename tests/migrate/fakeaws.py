@@ -42,6 +42,7 @@ FILTERS: dict[str, Any] = {
     "key": lambda i, v: i.get("Key") in v,
     "value": lambda i, v: i.get("Value") in v,
     "internet-gateway-id": lambda i, v: i.get("InternetGatewayId") in v,
+    "resource-id": lambda i, v: i.get("ResourceId") in v,
 }
 
 
