@@ -28,8 +28,10 @@ def test_rule_lookalike_names(name: str, looks: bool) -> None:
 
 
 def test_rule_lookalikes_are_kept_with_advice() -> None:
-    """Rule "look-alikes": task definitions (with the roles they name), log groups, stacks and
-    StackSets that look related are kept with advice; others are not reported."""
+    """Rule "look-alikes": ACTIVE task definition families, log groups, stacks and StackSets
+    that look related are kept with advice; others are not reported. The family listing is
+    enough: which roles task definitions name is kinds.iam's (task_definition_users), so no
+    revision is described here."""
     ctx = fake_ctx(
         ACCOUNT, REGION,
         ecs={"list_task_definition_families": ["trivy-scan", "payments"],
@@ -49,8 +51,9 @@ def test_rule_lookalikes_are_kept_with_advice() -> None:
     assert {r.action for r in found} == {Action.KEEP}
     assert all(r.reason.startswith("looks related to the Trivy scanner; not deleted by guess")
                for r in found)
-    assert rows[("ecs-task-definition", "trivy-scan")].details == {
-        "task_role_arn": "arn:aws:iam::123456789012:role/T"}
+    assert rows[("ecs-task-definition", "trivy-scan")].details == {}
+    assert ctx.account.clients["ecs"].calls == [  # type: ignore[attr-defined]
+        ("list_task_definition_families", {"status": "ACTIVE"})]
     calls = ctx.account.clients["logs"].calls  # type: ignore[attr-defined]
     assert [c[1]["logGroupNamePattern"] for c in calls] == ["ontainers", "rivy"]
     cfn = dict(ctx.account.clients["cloudformation"].calls)  # type: ignore[attr-defined]
@@ -61,9 +64,11 @@ def test_rule_lookalikes_are_kept_with_advice() -> None:
 
 def test_rule_lookalike_roles_exclude_the_scanners_names() -> None:
     """Rule "look-alikes": IAM roles that look related are kept (global), except the
-    scanner's own names, which kinds.iam judges by their trust."""
-    ctx = fake_ctx(ACCOUNT, REGION, iam={"list_roles": [
-        {"RoleName": "DefenderForContainersVaRole"}, {"RoleName": "trivy-ci"},
-        {"RoleName": "azuredefender-containers-va-task"}, {"RoleName": "admin"}]})
-    found = lookalikes.discover_global(ctx)
+    scanner's own names, which kinds.iam judges by their trust. They come from the account's
+    ListRoles listing the plan already made: no IAM call of their own."""
+    ctx = fake_ctx(ACCOUNT, REGION, iam={})
+    listing = [{"RoleName": "DefenderForContainersVaRole"}, {"RoleName": "trivy-ci"},
+               {"RoleName": "azuredefender-containers-va-task"}, {"RoleName": "admin"}]
+    found = lookalikes.discover_global(ctx, listing)
     assert [(r.id, r.region, r.action) for r in found] == [("trivy-ci", "global", Action.KEEP)]
+    assert ctx.account.clients["iam"].calls == []  # type: ignore[attr-defined]
