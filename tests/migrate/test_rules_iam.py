@@ -277,6 +277,9 @@ def _role(name: str, trust: Doc, **extra: Any) -> dict[str, Any]:
             "AssumeRolePolicyDocument": trust, **extra}
 
 
+LIST_ROLES_OMITS = ("RoleLastUsed", "Tags", "PermissionsBoundary")
+
+
 class Iam(FakeClient):
     """IAM with roles (GetRole or ListRoles), their attached policies and who holds each."""
 
@@ -288,6 +291,9 @@ class Iam(FakeClient):
 
     def answer(self, operation: str, params: dict[str, Any]) -> Any:
         self.calls.append((operation, params))
+        if operation == "list_roles":  # AWS's listing leaves these out: only GetRole has them
+            return {"Roles": [{k: v for k, v in r.items() if k not in LIST_ROLES_OMITS}
+                              for r in self.roles.values()]}
         if operation == "get_role":
             role = self.roles.get(params["RoleName"])
             if role is None:
@@ -318,20 +324,50 @@ def scanner_iam(**change: Any) -> Iam:
     return Iam(roles, attached, holders)
 
 
-def discover(client: Iam) -> dict[tuple[str, str], Resource]:
+class Ecs(FakeClient):
+    """ECS with task definitions (ARN -> description with its status); ListTaskDefinitions
+    honours the status asked, as AWS does."""
+
+    def __init__(self, definitions: dict[str, dict[str, Any]] | None = None) -> None:
+        super().__init__()
+        self.definitions = definitions or {}
+
+    def answer(self, operation: str, params: dict[str, Any]) -> Any:
+        self.calls.append((operation, params))
+        if operation == "list_task_definitions":
+            status = params.get("status", "ACTIVE")
+            return {"taskDefinitionArns": [a for a, d in self.definitions.items()
+                                           if d.get("status", "ACTIVE") == status]}
+        if operation == "describe_task_definition":
+            return {"taskDefinition": self.definitions[params["taskDefinition"]]}
+        return super().answer(operation, params)
+
+
+def discover(client: Iam, ecs: Ecs | None = None, listed: bool = True
+             ) -> dict[tuple[str, str], Resource]:
+    """As plan does (`listed`: names from the account's ListRoles listing), or as apply does
+    (GetRole for each of the scanner's names)."""
     ctx = fake_ctx(ACCOUNT, "us-east-1")
     ctx.account.clients["iam"] = client  # type: ignore[attr-defined]
-    return {(r.kind, r.id): r for r in iam.discover(ctx)}
+    ctx.account.clients["ecs"] = ecs or Ecs()  # type: ignore[attr-defined]
+    names = {r["RoleName"] for r in iam.list_roles(ctx)} if listed else None
+    return {(r.kind, r.id): r for r in iam.discover(ctx, ["us-east-1"], names)}
+
+
+# Plan answers which scanner roles exist from the account's ListRoles listing; apply asks GetRole
+# for each name. Both must judge alike.
+LISTED = pytest.mark.parametrize("listed", [True, False], ids=["plan-listing", "apply-getrole"])
 
 
 def _actions(rows: dict[tuple[str, str], Resource]) -> dict[tuple[str, str], Action]:
     return {k: r.action for k, r in rows.items()}
 
 
-def test_rule_scanner_iam_exact_leftovers_are_deleted() -> None:
+@LISTED
+def test_rule_scanner_iam_exact_leftovers_are_deleted(listed: bool) -> None:
     """Rule "scanner IAM": both roles with the scanner's trust, and the two policies attached
     only to them, are deleted (global, after everything regional)."""
-    rows = discover(scanner_iam())
+    rows = discover(scanner_iam(), listed=listed)
     assert _actions(rows) == {("iam-role", VA): Action.DELETE, ("iam-role", TASK): Action.DELETE,
                               ("iam-policy", VA_POLICY): Action.DELETE,
                               ("iam-policy", TASK_POLICY): Action.DELETE}
@@ -380,7 +416,8 @@ def test_rule_scanner_iam_differs_so_it_is_kept(client: Iam, kept: dict[tuple[st
     assert set(others.values()) == {Action.DELETE}
 
 
-def test_rule_scanner_policies_by_exact_name_in_this_account() -> None:
+@LISTED
+def test_rule_scanner_policies_by_exact_name_in_this_account(listed: bool) -> None:
     """Rule "scanner IAM": policies are the two names, at the root path or at the path the
     roles have them, in this account only; others attached to the roles are not candidates."""
     odd = _policy_arn(VA_POLICY, path="/defender/")
@@ -389,55 +426,100 @@ def test_rule_scanner_policies_by_exact_name_in_this_account() -> None:
     client = scanner_iam(attached={VA: [odd, other_name], TASK: [foreign]},
                          holders={odd: {"roles": [VA]}, foreign: {"roles": [TASK]},
                                   other_name: {"roles": [VA]}})
-    rows = discover(client)
+    rows = discover(client, listed=listed)
     policies = {r.details["arn"] for k, r in rows.items() if k[0] == "iam-policy"}
     assert policies == {odd}
     asked = {p["PolicyArn"] for op, p in client.calls if op == "get_policy"}
     assert asked == {odd, _policy_arn(VA_POLICY), _policy_arn(TASK_POLICY)}
 
 
-def test_rule_scanner_iam_nothing_when_absent() -> None:
+@LISTED
+def test_rule_scanner_iam_nothing_when_absent(listed: bool) -> None:
     """Rule "scanner IAM": no roles and no policies, nothing reported."""
-    assert discover(scanner_iam(roles=[], attached={}, holders={})) == {}
+    client = scanner_iam(roles=[], attached={}, holders={})
+    ecs = Ecs()
+    assert discover(client, ecs, listed=listed) == {}
+    # No role to delete: no task definition is described (ECS cannot filter them by role).
+    assert ecs.calls == []
 
 
-def test_rule_scanner_role_shows_its_last_use() -> None:
+@LISTED
+def test_rule_scanner_role_shows_its_last_use(listed: bool) -> None:
     """Rule "scanner IAM": the plan shows when the role was last used."""
     when = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
     client = scanner_iam(roles=[_role(VA, scanner_oidc_trust(),
                                       RoleLastUsed={"LastUsedDate": when})])
-    rows = discover(client)
+    rows = discover(client, listed=listed)
     assert rows[("iam-role", VA)].details["last_used"] == "2026-01-02"
     assert "last used 2026-01-02" in rows[("iam-role", VA)].reason
 
 
-def _kept_task_definition(account: str = ACCOUNT, key: str = "task_role_arn",
-                          action: Action = Action.KEEP) -> Resource:
-    return Resource(account, "us-east-1", "ecs-task-definition", "trivy-scan", action, "",
-                    details={key: f"arn:aws:iam::{account}:role/{TASK}"})
+def test_rule_scanner_iam_plan_asks_getrole_only_for_a_listed_scanner_role() -> None:
+    """Rule "scanner IAM" (cost): plan answers which scanner roles exist from the ListRoles
+    listing, and asks GetRole (for RoleLastUsed) only for a scanner role the listing holds;
+    apply, without a listing, asks GetRole for each of the scanner's names."""
+    client = scanner_iam(roles=[_role(TASK, scanner_task_trust()), _role("admin", {})],
+                         attached={TASK: [_policy_arn(TASK_POLICY)]},
+                         holders={_policy_arn(TASK_POLICY): {"roles": [TASK]}})
+    rows = discover(client)
+    assert set(rows) == {("iam-role", TASK), ("iam-policy", TASK_POLICY)}
+    assert [p["RoleName"] for op, p in client.calls if op == "get_role"] == [TASK]
+    assert [op for op, _ in client.calls].count("list_roles") == 1
+    applying = scanner_iam(roles=[_role(TASK, scanner_task_trust())])
+    discover(applying, listed=False)
+    assert sorted(p["RoleName"] for op, p in applying.calls if op == "get_role") == sorted(
+        TRIVY_ROLES)
+    assert "list_roles" not in [op for op, _ in applying.calls]
 
 
-@pytest.mark.parametrize(("user", "kept"), [
-    (_kept_task_definition(), True),
-    (_kept_task_definition(key="execution_role_arn"), True),
-    (_kept_task_definition(account="999999999999"), False),
-    (_kept_task_definition(action=Action.DELETE), False),
-    (_kept_task_definition(key="other_arn"), False),
-], ids=["task-role", "execution-role", "other-account", "user-deleted-too", "unrelated-field"])
-def test_rule_scanner_role_used_by_what_stays_is_kept(user: Resource, kept: bool) -> None:
-    """Rule "scanner IAM": a scanner role that a kept task definition of the same account names
-    (task or execution role) is kept, and then the policies only it holds."""
-    resources = [*discover(scanner_iam()).values(), user]
-    iam.settle(resources)
-    rows = {(r.kind, r.id): r for r in resources}
+def _task_definition(family: str = "payments-api", key: str = "taskRoleArn",
+                     role: str = f"arn:aws:iam::{ACCOUNT}:role/{TASK}",
+                     status: str = "ACTIVE") -> Ecs:
+    arn = f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/{family}:3"
+    return Ecs({arn: {"taskDefinitionArn": arn, "family": family, "status": status,
+                      key: role}})
+
+
+ROLE_NAMED_BY = {
+    # kept: an ACTIVE task definition of any family names the role, however registered
+    "task-role": (_task_definition(), "task"),
+    "execution-role": (_task_definition(key="executionRoleArn"), "execution"),
+    "trivy-family": (_task_definition(family="trivy-scan"), "task"),
+    "role-with-a-path": (_task_definition(role=f"arn:aws:iam::{ACCOUNT}:role/svc/{TASK}"),
+                         "task"),
+    "short-role-name": (_task_definition(role=TASK), "task"),
+    # deleted: nothing ACTIVE names it
+    "inactive-revision": (_task_definition(status="INACTIVE"), None),
+    "another-role": (_task_definition(role=f"arn:aws:iam::{ACCOUNT}:role/{TASK}-old"), None),
+    "unrelated-field": (_task_definition(key="roleArn"), None),
+    "no-task-definition": (Ecs(), None),
+}
+
+
+@pytest.mark.parametrize(("ecs", "named_as"), list(ROLE_NAMED_BY.values()),
+                         ids=list(ROLE_NAMED_BY))
+@LISTED
+def test_rule_scanner_role_named_by_any_active_task_definition_is_kept(
+        ecs: Ecs, named_as: str | None, listed: bool) -> None:
+    """Rule "scanner IAM": a scanner role that any ACTIVE task definition (any family: another
+    team's service may run with it) of a scanned region names as its task or execution role is
+    kept, and then the policies only it holds; in plan and again at apply. Replaces the
+    settle() rule of issue 17 (only kept Trivy-like task definitions), gone with issue 16."""
+    rows = discover(scanner_iam(), ecs, listed=listed)
+    kept = named_as is not None
     expected = Action.KEEP if kept else Action.DELETE
     assert rows[("iam-role", TASK)].action is expected
     assert rows[("iam-policy", TASK_POLICY)].action is expected
     assert rows[("iam-role", VA)].action is Action.DELETE
     assert rows[("iam-policy", VA_POLICY)].action is Action.DELETE
     if kept:
-        assert "ecs-task-definition trivy-scan (us-east-1) uses it" in rows[
-            ("iam-role", TASK)].reason
+        family = next(iter(ecs.definitions.values()))["family"]
+        assert rows[("iam-role", TASK)].reason == (
+            f"role of the retired Trivy scanner, but ACTIVE task definition {family}:3 in "
+            f"us-east-1 names it as its {named_as} role: not deleted; deregister that task "
+            "definition (or change its role) first, then plan again")
+        assert f"also attached to role {TASK}" in rows[("iam-policy", TASK_POLICY)].reason
+    assert ("list_task_definitions", {"status": "ACTIVE"}) in ecs.calls
 
 
 # --- deleting the scanner's role and policies (on canned answers, audit log checked) ------------
