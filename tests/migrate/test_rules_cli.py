@@ -72,19 +72,46 @@ def test_rule_organization_never_targets_closed_accounts(aws: boto3.Session,
     assert set(doc["targets"]["accounts"]) == {ACCOUNT, member}
 
 
-def test_rule_readiness_access_denied_is_not_ready(aws: boto3.Session, harness: Harness) -> None:
+def test_rule_readiness_access_denied_is_not_ready(aws: boto3.Session, harness: Harness,
+                                                  tmp_path: Path) -> None:
     """Rule "MDVM readiness": AccessDenied reading the image-assessment role is not "ready",
-    and apply refuses the account (nothing deleted, exit 1)."""
+    and apply refuses the account (nothing deleted, exit 1). Applying a plan file reads the
+    role again with GetRole (the file's readiness may be out of date)."""
     ids = seed.seed_trivy_leftovers(aws, REGION, objects=0)  # MDVM onboarded, trusted role
+    plan = tmp_path / "plan.json"
+    assert harness.run("trivy", "plan", "--regions", REGION, "--out",
+                       str(plan)).exit_code == EXIT_OK
+    assert json.loads(plan.read_text(encoding="utf-8"))["readiness"][ACCOUNT]["ready"] is True
     harness.rules.fail_next("GetRole", "AccessDenied", times=100, status=403,
                             message="not authorized to perform iam:GetRole")
 
-    result, doc = harness.json("trivy", "apply", "--yes", "--regions", REGION)
+    result, doc = harness.json("trivy", "apply", "--yes", str(plan))
 
     assert result.exit_code == EXIT_FAILED
     state = doc["readiness"][ACCOUNT]
     assert state["ready"] is False
     assert "AccessDenied" in state["reason"]
+    assert harness.mutating() == []
+    assert aws.client("ec2", region_name=REGION).describe_vpcs(VpcIds=[ids.vpc_id])["Vpcs"]
+
+
+def test_rule_readiness_listing_denied_is_not_ready(aws: boto3.Session,
+                                                    harness: Harness) -> None:
+    """Rule "MDVM readiness": plan and apply read the role from the account's ListRoles
+    listing (issue 16); AccessDenied on that listing never makes the account ready: its scan
+    fails with the error, apply deletes nothing there (exit 1)."""
+    ids = seed.seed_trivy_leftovers(aws, REGION, objects=0)  # MDVM onboarded, trusted role
+    harness.rules.fail_next("ListRoles", "AccessDenied", times=100, status=403,
+                            message="not authorized to perform iam:ListRoles")
+
+    result, doc = harness.json("trivy", "apply", "--yes", "--regions", REGION)
+
+    assert result.exit_code == EXIT_FAILED
+    assert ACCOUNT not in doc["readiness"]  # never "ready": the account is not scanned
+    assert [(e["account"], "AccessDenied" in e["error"], "ListRoles" in e["error"])
+            for e in doc["errors"]] == [(ACCOUNT, True, True)]
+    assert doc["summary"]["accounts_failed"] == 1
+    assert {r["status"] for r in doc["resources"]} == {"skipped"}
     assert harness.mutating() == []
     assert aws.client("ec2", region_name=REGION).describe_vpcs(VpcIds=[ids.vpc_id])["Vpcs"]
 
