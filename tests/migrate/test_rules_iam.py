@@ -522,6 +522,29 @@ def test_rule_scanner_role_named_by_any_active_task_definition_is_kept(
     assert ("list_task_definitions", {"status": "ACTIVE"}) in ecs.calls
 
 
+@pytest.mark.parametrize(("where", "kept"), [
+    ("eu-west-1", True), ("ap-south-1", False)], ids=["second-scanned-region", "not-scanned"])
+def test_rule_scanner_role_named_in_any_scanned_region_is_kept(where: str, kept: bool) -> None:
+    """Rule "scanner IAM": task definitions of every scanned region count (not only the first),
+    and only those: a region outside the scan is not read."""
+    ctx = fake_ctx(ACCOUNT, "us-east-1")
+    ctx.account.clients["iam"] = scanner_iam()  # type: ignore[attr-defined]
+    ecs = {"us-east-1": Ecs(), "eu-west-1": Ecs(), "ap-south-1": Ecs()}
+    arn = f"arn:aws:ecs:{where}:{ACCOUNT}:task-definition/payments-api:1"
+    ecs[where].definitions[arn] = {"family": "payments-api",
+                                   "taskRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{TASK}"}
+    real = ctx.account.client
+
+    def client(service: str, region: str) -> Any:
+        return ecs[region] if service == "ecs" else real(service, region)
+    ctx.account.client = client  # type: ignore[method-assign]
+    rows = {(r.kind, r.id): r for r in iam.discover(ctx, ["us-east-1", "eu-west-1"])}
+    assert rows[("iam-role", TASK)].action is (Action.KEEP if kept else Action.DELETE)
+    if kept:
+        assert f"payments-api:1 in {where} names it" in rows[("iam-role", TASK)].reason
+    assert ecs["ap-south-1"].calls == []
+
+
 # --- deleting the scanner's role and policies (on canned answers, audit log checked) ------------
 
 def _deleting(tmp_path: Path, **answers: Any) -> tuple[Any, Path]:
