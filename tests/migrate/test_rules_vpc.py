@@ -19,7 +19,7 @@ import pytest
 from migrate.fingerprint import NAME
 from migrate.kinds import vpc
 from migrate.model import Action, Resource
-from tests.migrate.fakeaws import fake_ctx
+from tests.migrate.fakeaws import error, fake_ctx
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -206,6 +206,58 @@ KEEPS: dict[str, tuple[Callable[[World], None], str]] = {
 }
 
 
+def _cidrs(*extra: dict[str, Any], ipv6: list[dict[str, Any]] | None = None
+           ) -> Callable[[World], None]:
+    primary = {"CidrBlock": "10.0.0.0/16", "AssociationId": "vpc-cidr-assoc-1",
+               "CidrBlockState": {"State": "associated"}}
+    return _first("describe_vpcs", CidrBlockAssociationSet=[primary, *extra],
+                  Ipv6CidrBlockAssociationSet=ipv6 or [])
+
+
+def _secondary(state: str) -> dict[str, Any]:
+    return {"CidrBlock": "10.2.0.0/16", "AssociationId": "vpc-cidr-assoc-2",
+            "CidrBlockState": {"State": state}}
+
+
+def _denied(operation: str, code: str, service: str = "ec2") -> Callable[[World], None]:
+    return lambda w: w.setdefault(service, {}).update({operation: error(code, 403)})
+
+
+# What holds a VPC without an ENI of its own (issue 16b, docs/reference.md §4a): every listing
+# discovery makes for it, one live item (or a refused listing) at a time.
+NO_ENI_KEEPS: dict[str, tuple[Callable[[World], None], str]] = {
+    "secondary-cidr": (_cidrs(_secondary("associated")), "secondary CIDR block 10.2.0.0/16"),
+    "ipv6-cidr": (_cidrs(ipv6=[{"Ipv6CidrBlock": "2600:1f18::/56", "AssociationId": "a6",
+                                "Ipv6CidrBlockState": {"State": "associated"}}]),
+                  "IPv6 CIDR block 2600:1f18::/56"),
+    "egress-only-igw": (_add("describe_egress_only_internet_gateways", {
+        "EgressOnlyInternetGatewayId": "eigw-1",
+        "Attachments": [{"VpcId": VPC, "State": "attached"}]}),
+        "egress-only internet gateway eigw-1"),
+    "carrier-gateway": (_add("describe_carrier_gateways", {
+        "CarrierGatewayId": "cagw-1", "VpcId": VPC, "State": "available"}),
+        "carrier gateway cagw-1"),
+    "flow-log": (_add("describe_flow_logs", {"FlowLogId": "fl-1", "ResourceId": VPC}),
+                 "flow log fl-1"),
+    "security-group-association": (_add("describe_security_group_vpc_associations", {
+        "GroupId": "sg-shared", "VpcId": VPC, "State": "associated"}),
+        "security group association sg-shared"),
+    "lattice-association": (_add("list_service_network_vpc_associations", {
+        "id": "snva-1", "status": "ACTIVE"}, "vpc-lattice"),
+        "VPC Lattice service network association snva-1"),
+    "private-hosted-zone": (_add("list_hosted_zones_by_vpc", {
+        "HostedZoneId": "Z1", "HostedZoneName": "internal."}, "route53"),
+        "Route 53 private hosted zone internal. (Z1)"),
+    "carrier-gateways-unauthorized": (_denied("describe_carrier_gateways",
+                                              "UnauthorizedOperation"),
+                                      "carrier gateways could not be listed "
+                                      "(UnauthorizedOperation), so cannot be ruled out"),
+    "hosted-zones-denied": (_denied("list_hosted_zones_by_vpc", "AccessDenied", "route53"),
+                            "Route 53 private hosted zones could not be listed (AccessDenied)"),
+}
+KEEPS.update(NO_ENI_KEEPS)
+
+
 @pytest.mark.parametrize(("change", "says"), list(KEEPS.values()), ids=list(KEEPS))
 def test_rule_trivy_vpc_holding_anything_else_is_kept_whole(
         change: Callable[[World], None], says: str) -> None:
@@ -236,6 +288,22 @@ GONE: dict[str, Callable[[World], None]] = {
                                             "elb"),
     "second-trivy-security-group": _add("describe_security_groups", {
         "GroupId": "sg-trivy-2", "GroupName": "trivy-2", "VpcId": VPC, "Tags": TAG}),
+    # the no-ENI attachments (issue 16b): gone, or of another VPC
+    "secondary-cidr-disassociated": _cidrs(_secondary("disassociated")),
+    "egress-only-igw-elsewhere": _add("describe_egress_only_internet_gateways", {
+        "EgressOnlyInternetGatewayId": "eigw-2",
+        "Attachments": [{"VpcId": "vpc-app", "State": "attached"}]}),
+    "carrier-gateway-deleted": _add("describe_carrier_gateways", {
+        "CarrierGatewayId": "cagw-2", "VpcId": VPC, "State": "deleted"}),
+    "carrier-gateway-elsewhere": _add("describe_carrier_gateways", {
+        "CarrierGatewayId": "cagw-3", "VpcId": "vpc-app", "State": "available"}),
+    "flow-log-elsewhere": _add("describe_flow_logs", {"FlowLogId": "fl-2",
+                                                      "ResourceId": "vpc-app"}),
+    "security-group-association-disassociated": _add(
+        "describe_security_group_vpc_associations",
+        {"GroupId": "sg-shared", "VpcId": VPC, "State": "disassociated"}),
+    "lattice-association-deleting": _add("list_service_network_vpc_associations", {
+        "id": "snva-2", "status": "DELETE_IN_PROGRESS"}, "vpc-lattice"),
     "tag-key-Name": lambda w: w["ec2"]["describe_vpcs"][0].update(
         Tags=[{"Key": "Name", "Value": NAME}]),
 }
