@@ -46,6 +46,11 @@ FILTERS: dict[str, Any] = {
 }
 
 
+# Parameters (not Filters) by which AWS answers only a VPC's items: the item's field that says
+# its VPC. Route 53's summaries carry no VPC: a test marks them with "VPCId" for the fake.
+PARAM_FILTERS: dict[str, str] = {"VPCId": "VPCId", "vpcIdentifier": "vpcId"}
+
+
 class _AnyKey(dict[str, Any]):
     """A page whose items come back under whatever key the caller reads."""
 
@@ -79,6 +84,9 @@ class FakeClient:
             if test is None:
                 raise AssertionError(f"fakeaws: filter {flt['Name']} of {operation} is unknown")
             items = [i for i in items if test(i, flt["Values"])]
+        for param, key in PARAM_FILTERS.items():
+            if param in params:
+                items = [i for i in items if i.get(key) == params[param]]
         return _AnyKey(items)
 
     def get_paginator(self, operation: str) -> Any:

@@ -32,7 +32,7 @@ SG = "sg-trivy"
 TAG = [{"Key": "name", "Value": NAME}]
 ECS_ENI_DESCRIPTION = f"arn:aws:ecs:{REGION}:{ACCOUNT}:attachment/0f1e2d3c-4b5a"
 
-World = dict[str, dict[str, list[dict[str, Any]]]]
+World = dict[str, dict[str, Any]]  # operation -> items, or an error() to raise
 
 
 def trivy_world() -> World:
@@ -243,10 +243,10 @@ NO_ENI_KEEPS: dict[str, tuple[Callable[[World], None], str]] = {
         "GroupId": "sg-shared", "VpcId": VPC, "State": "associated"}),
         "security group association sg-shared"),
     "lattice-association": (_add("list_service_network_vpc_associations", {
-        "id": "snva-1", "status": "ACTIVE"}, "vpc-lattice"),
+        "id": "snva-1", "vpcId": VPC, "status": "ACTIVE"}, "vpc-lattice"),
         "VPC Lattice service network association snva-1"),
     "private-hosted-zone": (_add("list_hosted_zones_by_vpc", {
-        "HostedZoneId": "Z1", "HostedZoneName": "internal."}, "route53"),
+        "HostedZoneId": "Z1", "HostedZoneName": "internal.", "VPCId": VPC}, "route53"),
         "Route 53 private hosted zone internal. (Z1)"),
     "carrier-gateways-unauthorized": (_denied("describe_carrier_gateways",
                                               "UnauthorizedOperation"),
@@ -297,13 +297,17 @@ GONE: dict[str, Callable[[World], None]] = {
         "CarrierGatewayId": "cagw-2", "VpcId": VPC, "State": "deleted"}),
     "carrier-gateway-elsewhere": _add("describe_carrier_gateways", {
         "CarrierGatewayId": "cagw-3", "VpcId": "vpc-app", "State": "available"}),
+    "private-hosted-zone-elsewhere": _add("list_hosted_zones_by_vpc", {
+        "HostedZoneId": "Z2", "HostedZoneName": "app.", "VPCId": "vpc-app"}, "route53"),
     "flow-log-elsewhere": _add("describe_flow_logs", {"FlowLogId": "fl-2",
                                                       "ResourceId": "vpc-app"}),
     "security-group-association-disassociated": _add(
         "describe_security_group_vpc_associations",
         {"GroupId": "sg-shared", "VpcId": VPC, "State": "disassociated"}),
     "lattice-association-deleting": _add("list_service_network_vpc_associations", {
-        "id": "snva-2", "status": "DELETE_IN_PROGRESS"}, "vpc-lattice"),
+        "id": "snva-2", "vpcId": VPC, "status": "DELETE_IN_PROGRESS"}, "vpc-lattice"),
+    "lattice-association-elsewhere": _add("list_service_network_vpc_associations", {
+        "id": "snva-3", "vpcId": "vpc-app", "status": "ACTIVE"}, "vpc-lattice"),
     "tag-key-Name": lambda w: w["ec2"]["describe_vpcs"][0].update(
         Tags=[{"Key": "Name", "Value": NAME}]),
 }
