@@ -26,6 +26,10 @@ GCP_CONTRACT = "tests/stacks/test_gcp_contract.py"
 GCP_CONNECTOR = "tests/stacks/test_gcp_connector.py"
 USED = "tests/migrate/test_used_roles.py"
 UNKIND = "tests/migrate/test_unkind_aws.py"
+RULES_IAM = "tests/migrate/test_rules_iam.py"
+RULES_FP = "tests/migrate/test_rules_fingerprint.py"
+RULES_CLI = "tests/migrate/test_rules_cli.py"
+RULES_REFUSALS = "tests/migrate/test_rules_refusals.py"
 
 
 def _foreign(case: str) -> str:
@@ -129,7 +133,7 @@ MUTATIONS: tuple[Mutation, ...] = (
            'in_use_elsewhere = cluster_active and eni.get("Status") == "in-use"',
            "in_use_elsewhere = False", "other-cluster-task-eni"),
     Mutation("eni-other-account-accepted", "a stranded ENI must be an attachment of this account",
-             VPC, 'described is not None and described["account"] == ctx.account.id',
+             VPC, 'described is not None and described["account"] == account',
              "described is not None",
              ("tests/migrate/test_eni_release.py::test_eni_without_full_evidence_keeps_the_vpc",)),
     Mutation("eni-not-requester-managed-accepted", "a stranded ENI must be created by ECS", VPC,
@@ -494,4 +498,50 @@ MUTATIONS: tuple[Mutation, ...] = (
              VPC, "                continue  # deleted between two calls: gone is gone",
              "                raise",
              (f"{UNKIND}::test_a_cluster_or_vpc_vanishing_during_the_scan_is_gone_nothing_more",)),
+    # --- issue 17: the audit's survivors, each killed by a rule-table test -----------------------
+    Mutation("iam-trust-also-another-provider", "a scanner-named role whose trust also names "
+             "another OIDC provider is kept", "migrate/kinds/iam.py",
+             "if federated != [provider] or others:", "if provider not in federated or others:",
+             (f"{RULES_IAM}::test_rule_scanner_va_role_trust_differs_so_the_role_is_kept"
+              "[also-another-oidc-provider]",)),
+    Mutation("iam-trust-also-assume-role", "a scanner-named role whose trust also allows "
+             "sts:AssumeRole is kept", "migrate/kinds/iam.py",
+             'if _as_list(st.get("Action", [])) != ["sts:AssumeRoleWithWebIdentity"]:',
+             'if "sts:AssumeRoleWithWebIdentity" not in _as_list(st.get("Action", [])):',
+             (f"{RULES_IAM}::test_rule_scanner_va_role_trust_differs_so_the_role_is_kept"
+              "[also-allows-AssumeRole]",)),
+    Mutation("iam-trust-any-operator", "the audience counts only under StringEquals or "
+             "StringLike (not StringNotEquals)", "migrate/kinds/iam.py",
+             'if op in ("StringEquals", "StringLike") and key in v]', "if key in v]",
+             (f"{RULES_IAM}::test_rule_scanner_va_role_trust_differs_so_the_role_is_kept"
+              "[audience-under-StringNotEquals]",)),
+    Mutation("readiness-unreadable-is-ready", "an error reading the image-assessment role "
+             "(AccessDenied) is not ready", "migrate/readiness.py",
+             'return Readiness(False, role_name, f"cannot read IAM role',
+             'return Readiness(True, role_name, f"cannot read IAM role',
+             (f"{RULES_CLI}::test_rule_readiness_access_denied_is_not_ready",)),
+    Mutation("eni-any-trivy-group", "a stranded ENI must hold only Trivy security groups", VPC,
+             'and all(g.get("GroupId") in groups for g in eni.get("Groups", []))',
+             'and any(g.get("GroupId") in groups for g in eni.get("Groups", []))',
+             (f"{RULES_FP}::test_rule_trivy_task_eni_evidence[trivy-group-plus-app-group]",)),
+    Mutation("accounts-empty-is-own", "`--accounts ,` is refused, not the caller's account",
+             "migrate/targeting.py", "    if bad or not ids:", "    if bad:",
+             (f"{RULES_CLI}::test_rule_targeting_refusals_exit_3[accounts-comma]",)),
+    Mutation("organization-closed-targeted", "--organization targets ACTIVE accounts only",
+             "migrate/targeting.py", 'a.get("Status", a.get("State")) == "ACTIVE")',
+             'a.get("Status", a.get("State")) != "SUSPENDED")',
+             (f"{RULES_REFUSALS}::test_rule_organization_targets_active_accounts_only",)),
+    Mutation("detailed-exitcode-hides-error", "--detailed-exitcode never hides a scan error",
+             "migrate/commands/plan.py", "    if errors:\n        return EXIT_FAILED",
+             "    if errors and not detailed:\n        return EXIT_FAILED",
+             (f"{RULES_CLI}::test_rule_detailed_exitcode_never_hides_a_scan_error",)),
+    Mutation("bucket-403-is-gone", "a 403 on the bucket is not \"already gone\"",
+             "migrate/kinds/s3.py", '{"404", "NoSuchBucket", "NotFound"}',
+             '{"404", "403", "NoSuchBucket", "NotFound"}',
+             (f"{RULES_CLI}::test_rule_bucket_error_is_not_gone[head-403]",)),
+    Mutation("iam-after-skipped-regional", "the scanner's IAM waits while a regional resource "
+             "of the account was skipped, not only failed", "migrate/executor.py",
+             "if r.status not in (Status.DELETED, Status.ALREADY_GONE)]",
+             "if r.status is Status.FAILED]",
+             (f"{RULES_CLI}::test_rule_iam_waits_for_a_skipped_regional_resource",)),
 )

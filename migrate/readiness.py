@@ -48,14 +48,25 @@ def check(ctx: Ctx, role_name: str,
         try:
             role = get_role(ctx, role_name)
         except (ClientError, BotoCoreError) as exc:
-            return Readiness(False, role_name, f"cannot read IAM role {role_name}: "
-                                               f"{describe_error(exc)}")
+            return unreadable(role_name, exc)
+    return assess(role_name, role, ctx.account.id)
+
+
+def unreadable(role_name: str, exc: BaseException) -> Readiness:
+    """Any error reading the role (AccessDenied included) is not evidence of MDVM."""
+    return Readiness(False, role_name, f"cannot read IAM role {role_name}: "
+                                       f"{describe_error(exc)}")
+
+
+def assess(role_name: str, role: dict[str, Any] | None, account: str) -> Readiness:
+    """Ready only when the role exists and trusts Defender's OIDC provider for the containers
+    audience, in `account` (the role's own partition)."""
     if role is None:
         return Readiness(False, role_name, f"no IAM role {role_name}: MDVM image assessment is "
                                            "not onboarded in this account")
     partition = Arn.parse(str(role["Arn"])).partition
     why_not = trusts_defender_oidc(role.get("AssumeRolePolicyDocument") or {}, partition,
-                                   ctx.account.id)
+                                   account)
     if why_not is not None:
         return Readiness(False, role_name, f"IAM role {role_name} exists but {why_not}")
     return Readiness(True, role_name, f"MDVM image-assessment role {role_name} trusts Defender's "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -71,13 +73,19 @@ def organization_accounts(factory: SessionFactory, region: str) -> list[str]:
     try:
         org = factory.base_client("organizations", region)
         pages = org.get_paginator("list_accounts").paginate()
-        return sorted(a["Id"] for page in pages for a in page["Accounts"]
-                      if a.get("Status", a.get("State")) == "ACTIVE")
+        return active_accounts(a for page in pages for a in page["Accounts"])
     except (ClientError, BotoCoreError) as exc:
         raise CredentialsError(
             f"cannot list the organization's accounts: {describe_error(exc)}; run with the "
             "management account's (or a delegated administrator's) credentials, or use --accounts"
         ) from exc
+
+
+def active_accounts(listed: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Only ACTIVE accounts: a SUSPENDED, PENDING_CLOSURE or CLOSED one cannot be cleaned (its
+    role cannot be assumed) and must not be targeted. `Status` is ListAccounts' field; `State`
+    is the newer one that replaces it."""
+    return sorted(a["Id"] for a in listed if a.get("Status", a.get("State")) == "ACTIVE")
 
 
 def resolve_accounts(factory: SessionFactory, region: str, accounts: list[str] | None,

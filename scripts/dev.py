@@ -10,6 +10,8 @@ Developer entry point that works on a fresh machine with only Python 3.11+.
     python3 scripts/dev.py preview Pulumi.<stack>.yaml [--output table|json]
                                      # offline preview of a stack (python -m stacks.offline)
     python3 scripts/dev.py mutate    # safety-mutation check before a release (minutes; --help)
+    python3 scripts/dev.py mutate --auto [MODULE...]
+                                     # mutmut on the safety modules (--auto --help)
 
 Each command first makes sure `.venv` exists and holds the project with its dev extras; the
 install is redone only when pyproject.toml changes (a hash is kept inside the venv). It installs

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Safety-mutation check (`python3 scripts/dev.py mutate --help`); logic in devtools/mutate.py."""
+"""Safety-mutation checks (`python3 scripts/dev.py mutate --help`): the curated list
+(devtools/mutate.py), or with `--auto` the automatic run of mutmut (devtools/automutate.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from devtools.mutate import main
+from devtools import automutate, mutate
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    args = sys.argv[1:]
+    if args[:1] == ["--auto"]:
+        sys.exit(automutate.main(args[1:]))
+    sys.exit(mutate.main(args))

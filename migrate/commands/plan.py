@@ -10,7 +10,7 @@ import click
 from migrate import document, options
 from migrate.app import App, pass_app
 from migrate.errors import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, Interrupted
-from migrate.model import Action
+from migrate.model import Action, Resource, ScanError
 from migrate.planner import make_plan
 
 
@@ -53,8 +53,14 @@ def plan(app: App, regions: str | None, all_regions: bool, accounts: str | None,
         document.write(out, doc)
         click.echo(f"plan written to {out}; delete what it lists with: "
                    f"defender-migrate trivy apply {out}", err=True)
-    if result.errors:
+    return exit_code(result.errors, result.resources, detailed_exitcode)
+
+
+def exit_code(errors: list[ScanError], resources: list[Resource], detailed: bool) -> int:
+    """A scan error wins over everything: a plan that could not look everywhere is never
+    reported clean (0) nor merely "changes" (2)."""
+    if errors:
         return EXIT_FAILED
-    if detailed_exitcode and any(r.action is Action.DELETE for r in result.resources):
+    if detailed and any(r.action is Action.DELETE for r in resources):
         return EXIT_CHANGES
     return EXIT_OK

@@ -54,6 +54,11 @@ def _vpc_filter(vpc_id: str, name: str = "vpc-id") -> list[dict[str, Any]]:
 
 def is_trivy_task_eni(ctx: Ctx, eni: dict[str, Any], subnets: set[str],
                       groups: set[str]) -> bool:
+    return task_eni_evidence(eni, ctx.account.id, ctx.region, subnets, groups)
+
+
+def task_eni_evidence(eni: dict[str, Any], account: str, region: str, subnets: set[str],
+                      groups: set[str]) -> bool:
     """A Trivy task's ENI, by evidence that outlives the cluster and its task records.
 
     ECS created it (requester-managed, described by a task attachment ARN of this account and
@@ -61,8 +66,8 @@ def is_trivy_task_eni(ctx: Ctx, eni: dict[str, Any], subnets: set[str],
     (Fargate's attachment has no instance of the account's).
     """
     described = ECS_ATTACHMENT_DESCRIPTION.match(str(eni.get("Description", "")))
-    return (described is not None and described["account"] == ctx.account.id
-            and described["region"] == ctx.region
+    return (described is not None and described["account"] == account
+            and described["region"] == region
             and eni.get("RequesterManaged") is True
             and eni.get("InterfaceType", "interface") == "interface"
             and eni.get("SubnetId") in subnets

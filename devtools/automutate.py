@@ -1,0 +1,274 @@
+"""Automatic mutation testing of the safety modules with mutmut: finds what no one listed.
+
+`devtools/mutate.py` breaks the rules someone thought of; this breaks every comparison, boolean
+operator, constant and call argument inside the functions of a safety module (mutmut 3 mutates
+function bodies, not module-level constants: those are in the curated list) and runs, for each
+mutant, only the fast tests that guard that module (`MODULE_TESTS`), and of those only the tests
+that reach the mutated function (mutmut records which test calls what). Every survivor must be
+killed by a new test or listed, with the reason it changes no behaviour, in
+`devtools/equivalent_mutants.toml`.
+
+Each module runs on its own temporary copy of the tree (never the working tree), one module at a
+time, with a time box: a module whose run does not finish in time reports what it checked.
+Run it with `python3 scripts/dev.py mutate --auto [MODULE...]` (see `--help`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devtools.mutate import copy_tree
+
+ROOT = Path(__file__).resolve().parent.parent
+EQUIVALENTS = ROOT / "devtools" / "equivalent_mutants.toml"
+
+_T = "tests/migrate/"
+RULES_FP = f"{_T}test_rules_fingerprint.py"
+PROPS = f"{_T}test_properties_matchers.py"
+RULES_IAM = f"{_T}test_rules_iam.py"
+REFUSALS = f"{_T}test_rules_refusals.py"
+RULES_CLI = f"{_T}test_rules_cli.py"
+S3_ECS = f"{_T}test_rules_s3_ecs.py"
+EXECUTOR = f"{_T}test_rules_executor.py"
+GONE = f"{_T}test_rules_gone.py"
+STACK_TESTS = ("tests/stacks/test_rules_connector_documents.py",
+               "tests/stacks/test_aws_policies.py", "tests/stacks/test_aws_connector.py",
+               "tests/stacks/test_aws_contract.py")
+
+# Module -> the tests that guard it: the pure rule tables first (milliseconds per mutant), then
+# the fewest moto-backed files that reach the functions needing AWS.
+MODULE_TESTS: dict[str, tuple[str, ...]] = {
+    "migrate/fingerprint.py": (RULES_FP, PROPS),
+    "migrate/document.py": (REFUSALS,),
+    "migrate/readiness.py": (REFUSALS,),
+    "migrate/targeting.py": (REFUSALS, f"{_T}test_rules_targeting.py", f"{_T}test_accounts.py"),
+    "migrate/kinds/iam.py": (RULES_IAM, PROPS, GONE, f"{_T}test_iam_roles.py"),
+    "migrate/kinds/vpc.py": (f"{_T}test_rules_vpc.py", RULES_FP, PROPS, GONE,
+                             f"{_T}test_eni_release.py"),
+    "migrate/kinds/s3.py": (S3_ECS, GONE, RULES_CLI, f"{_T}test_apply.py"),
+    "migrate/kinds/ecs.py": (S3_ECS, GONE, f"{_T}test_apply.py"),
+    "migrate/kinds/lookalikes.py": (f"{_T}test_rules_lookalikes.py", f"{_T}test_scale.py"),
+    "migrate/kinds/base.py": (EXECUTOR, GONE, f"{_T}test_apply.py"),
+    "migrate/executor.py": (EXECUTOR, RULES_CLI, f"{_T}test_apply.py"),
+    "stacks/aws_connector/policies.py": STACK_TESTS,
+    "stacks/aws_connector/roles.py": STACK_TESTS,
+}
+
+# What the copy needs besides the package being mutated (tests/ and pyproject.toml always go).
+ALSO_COPY = ("migrate", "stacks", "localaws", "devtools", "scripts", "docs", "examples",
+             "Pulumi.yaml", "README.md")
+_RESULT_LINE = re.compile(r"^\s+(?P<name>\S+): (?P<status>.+)$")
+_FUNCTION = re.compile(r"\.x(?:_|ǁ)(?P<function>.+)__mutmut_\d+$")
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    module: str
+    function: str
+    change: str  # the mutant's changed lines, "-old" then "+new", indentation stripped
+    reason: str
+
+
+@dataclass
+class ModuleResult:
+    module: str
+    statuses: Counter[str] = field(default_factory=Counter)
+    equivalent: list[str] = field(default_factory=list)
+    unexplained: list[tuple[str, str, str]] = field(default_factory=list)  # name, status, diff
+    seconds: float = 0.0
+    finished: bool = True
+    error: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(self.statuses.values())
+
+
+def function_of(mutant: str) -> str:
+    """`migrate.kinds.vpc.xǁVpcǁdelete__mutmut_3` -> `Vpc.delete`."""
+    found = _FUNCTION.search(mutant)
+    return found["function"].replace("ǁ", ".") if found else mutant
+
+
+def change_of(diff: str) -> str:
+    """The changed lines of a unified diff, without indentation: what identifies a mutant
+    across runs (its number shifts when the function gains code)."""
+    lines = [ln for ln in diff.splitlines()
+             if ln[:1] in "-+" and not ln.startswith(("---", "+++"))]
+    return "\n".join(ln[0] + ln[1:].strip() for ln in lines)
+
+
+def load_equivalents(path: Path = EQUIVALENTS) -> list[Equivalent]:
+    if not path.is_file():
+        return []
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    found = [Equivalent(e["module"], e["function"], change_of(e["change"]), e["reason"].strip())
+             for e in data.get("equivalent", [])]
+    missing = [f"{e.module} {e.function}" for e in found if not e.reason]
+    if missing:
+        raise ValueError(f"{path}: an equivalent mutant needs its reason: {', '.join(missing)}")
+    return found
+
+
+def mutmut_config(module: str, tests: Sequence[str]) -> str:
+    package = module.split("/", 1)[0]
+    also = [p for p in ALSO_COPY if p != package]
+    quoted = ", ".join(f'"{t}"' for t in tests)
+    return (
+        "\n[tool.mutmut]\n"
+        f'source_paths = ["{package}"]\n'
+        f'only_mutate = ["{module}"]\n'
+        f"also_copy = [{', '.join(repr(p).replace(chr(39), chr(34)) for p in also)}]\n"
+        f"pytest_add_cli_args_test_selection = [{quoted}]\n"
+        # Hypothesis's plugin is not needed by the stack tests, and importing it under the
+        # fork server trips CPython 3.11's AST recursion check.
+        f"pytest_add_cli_args = {_pytest_args(package)}\n"
+        "use_git_change_detection = false\n"
+        # Pulumi's gRPC threads do not survive a fork of the process that ran the tests (a
+        # forked worker hangs): the stack modules fork from a clean server process instead.
+        f'process_isolation = "{"forkserver" if package == "stacks" else "fork"}"\n'
+    )
+
+
+def _pytest_args(package: str) -> str:
+    args = ["-p", "no:cacheprovider", *(["-p", "no:hypothesispytest"] if package == "stacks"
+                                        else [])]
+    return "[" + ", ".join(f'"{a}"' for a in args) + "]"
+
+
+Runner = Callable[[Sequence[str], Path, float], tuple[int, str, bool]]
+
+
+def run_command(cmd: Sequence[str], cwd: Path, timeout: float) -> tuple[int, str, bool]:
+    """(exit code, output, finished in time); a run over its time box is stopped whole."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    with subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, start_new_session=True) as proc:
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+            return proc.returncode, out, True
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                out, _ = proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                out, _ = proc.communicate()
+            return -1, out, False
+
+
+def mutate_module(root: Path, module: str, tests: Sequence[str], equivalents: list[Equivalent],
+                  *, time_box: float, children: int, runner: Runner = run_command,
+                  say: Callable[[str], None] | None = None) -> ModuleResult:
+    result = ModuleResult(module)
+    mutmut = [sys.executable, "-m", "mutmut"]
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="automutate-") as tmp:
+        copy = copy_tree(root, Path(tmp))
+        with (copy / "pyproject.toml").open("a", encoding="utf-8") as conf:
+            conf.write(mutmut_config(module, tests))
+        code, out, result.finished = runner([*mutmut, "run", "--max-children", str(children)],
+                                            copy, time_box)
+        if result.finished and code != 0:
+            result.error = f"mutmut run failed (exit {code}): {out.strip()[-1500:]}"
+            result.seconds = time.monotonic() - started
+            (say or _say)(format_result(result))
+            return result
+        _, listing, _ = runner([*mutmut, "results", "--all", "true"], copy, 120)
+        for line in listing.splitlines():
+            found = _RESULT_LINE.match(line)
+            if not found:
+                continue
+            name, status = found["name"], found["status"].strip()
+            result.statuses[status] += 1
+            if status in ("killed", "caught by type check", "not checked"):
+                continue
+            _, shown, _ = runner([*mutmut, "show", name], copy, 120)
+            change = change_of(shown)
+            function = function_of(name)
+            if status == "survived" and any(
+                    e.module == module and e.function == function and e.change == change
+                    for e in equivalents):
+                result.equivalent.append(name)
+            else:
+                result.unexplained.append((name, status, shown.strip()))
+    result.seconds = time.monotonic() - started
+    (say or _say)(format_result(result))
+    return result
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)  # one module at a time, also when piped to a log
+
+
+def format_result(r: ModuleResult) -> str:
+    if r.error:
+        return f"ERROR    {r.module}: {r.error}"
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(r.statuses.items()))
+    head = (f"{'DONE   ' if r.finished else 'PARTIAL'}  {r.module}: {r.total} mutants ({counts}); "
+            f"{len(r.equivalent)} listed equivalent, {len(r.unexplained)} unexplained; "
+            f"{r.seconds:.0f}s")
+    if not r.finished:
+        head += " (time box reached: 'not checked' mutants were not run)"
+    lines = [head]
+    for name, status, diff in r.unexplained:
+        lines.append(f"  {status.upper()} {name}  ({function_of(name)})")
+        lines += [f"    {ln}" for ln in diff.splitlines()
+                  if ln[:1] in "-+" and not ln.startswith(("---", "+++"))]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None, *, root: Path = ROOT,
+         runner: Runner = run_command) -> int:
+    parser = argparse.ArgumentParser(
+        prog="scripts/dev.py mutate --auto",
+        description="Mutate every function of each safety module with mutmut, one module at a "
+                    "time on a temporary copy, running only that module's guarding tests. "
+                    "Exit 0 when every surviving mutant is listed as equivalent, 1 on an "
+                    "unexplained survivor (or a module not finished in its time box), 2 when "
+                    "mutmut cannot run.")
+    parser.add_argument("modules", nargs="*", metavar="MODULE",
+                        help=f"modules to mutate (default: all): {', '.join(MODULE_TESTS)}")
+    parser.add_argument("--time-box", type=float, default=1800, metavar="SECONDS",
+                        help="stop a module's run after this long (default 1800)")
+    parser.add_argument("--children", type=int, default=2,
+                        help="mutants tested at once (default 2: a 2-core machine)")
+    parser.add_argument("--list", action="store_true", help="print modules and their tests")
+    args = parser.parse_args(argv)
+    unknown = [m for m in args.modules if m not in MODULE_TESTS]
+    if unknown:
+        print(f"error: not a safety module: {', '.join(unknown)}; see --list", file=sys.stderr)
+        return 2
+    chosen = args.modules or list(MODULE_TESTS)
+    if args.list:
+        for module in chosen:
+            print(f"{module}: {' '.join(MODULE_TESTS[module])}")
+        return 0
+    try:
+        equivalents = load_equivalents()
+    except (ValueError, KeyError, tomllib.TOMLDecodeError) as exc:
+        print(f"error: {EQUIVALENTS}: {exc}", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    results = [mutate_module(root, m, MODULE_TESTS[m], equivalents, time_box=args.time_box,
+                             children=args.children, runner=runner) for m in chosen]
+    total: Counter[str] = sum((r.statuses for r in results), Counter())
+    print(f"{len(results)} modules, {sum(r.total for r in results)} mutants: "
+          f"{total['killed']} killed, {sum(len(r.equivalent) for r in results)} listed "
+          f"equivalent, {sum(len(r.unexplained) for r in results)} unexplained; "
+          f"total {time.monotonic() - started:.0f}s")
+    if any(r.error for r in results):
+        return 2
+    return 1 if any(r.unexplained or not r.finished for r in results) else 0

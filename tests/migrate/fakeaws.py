@@ -1,0 +1,134 @@
+"""A tiny in-memory stand-in for the read calls of EC2/ELB that discovery makes, so that rule
+tables can drive `vpc.discover` through every state AWS can answer (moto cannot put a NAT
+gateway in `pending`, or an instance in `shutting-down`) in milliseconds.
+
+Only what discovery asks is answered: each operation returns the items the test gave it,
+filtered by the server-side filters AWS would apply. An unknown filter fails the test, so a new
+call in the product is noticed rather than silently answered.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import boto3
+from botocore.exceptions import ClientError
+
+from migrate.aws import Account
+from migrate.kinds.base import Ctx
+
+Item = dict[str, Any]
+
+
+def _attached_vpcs(item: Item) -> set[str]:
+    return {a.get("VpcId", "") for a in item.get("Attachments", [])}
+
+
+def _instances(item: Item) -> list[Item]:
+    return list(item.get("Instances", [item]))
+
+
+FILTERS: dict[str, Any] = {
+    "vpc-id": lambda i, v: any(x.get("VpcId") in v for x in _instances(i)),
+    "attachment.vpc-id": lambda i, v: bool(_attached_vpcs(i) & set(v)),
+    "instance-state-name": lambda i, v: any(x["State"]["Name"] in v for x in _instances(i)),
+    "requester-vpc-info.vpc-id": lambda i, v: i.get("RequesterVpcInfo", {}).get("VpcId") in v,
+    "accepter-vpc-info.vpc-id": lambda i, v: i.get("AccepterVpcInfo", {}).get("VpcId") in v,
+    "resource-type": lambda i, v: i.get("ResourceType") in v,
+    "key": lambda i, v: i.get("Key") in v,
+    "value": lambda i, v: i.get("Value") in v,
+    "internet-gateway-id": lambda i, v: i.get("InternetGatewayId") in v,
+    "resource-id": lambda i, v: i.get("ResourceId") in v,
+}
+
+
+# Parameters (not Filters) by which AWS answers only a VPC's items: the item's field that says
+# its VPC. Route 53's summaries carry no VPC: a test marks them with "VPCId" for the fake.
+PARAM_FILTERS: dict[str, str] = {"VPCId": "VPCId", "vpcIdentifier": "vpcId"}
+
+
+class _AnyKey(dict[str, Any]):
+    """A page whose items come back under whatever key the caller reads."""
+
+    def __init__(self, items: list[Item]) -> None:
+        super().__init__()
+        self.items_ = items
+
+    def __getitem__(self, key: str) -> list[Item]:
+        return self.items_
+
+    def get(self, key: str, default: Any = None) -> list[Item]:
+        return self.items_
+
+
+@dataclass
+class FakeClient:
+    answers: dict[str, Any] = field(default_factory=dict)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def answer(self, operation: str, params: dict[str, Any]) -> Any:
+        """A list answers with its (filtered) items under any key; a dict is the whole answer;
+        an `Error` answer (`error(code)`) is raised as AWS's ClientError."""
+        self.calls.append((operation, params))
+        items = self.answers.get(operation, [])
+        if isinstance(items, ClientError):
+            raise items
+        if isinstance(items, dict):
+            return items
+        for flt in params.get("Filters", params.get("Filter", [])):
+            test = FILTERS.get(flt["Name"])
+            if test is None:
+                raise AssertionError(f"fakeaws: filter {flt['Name']} of {operation} is unknown")
+            items = [i for i in items if test(i, flt["Values"])]
+        for param, key in PARAM_FILTERS.items():
+            if param in params:
+                items = [i for i in items if i.get(key) == params[param]]
+        return _AnyKey(items)
+
+    def get_paginator(self, operation: str) -> Any:
+        client = self
+
+        class Paginator:
+            def paginate(self, **params: Any) -> Iterator[_AnyKey]:
+                yield client.answer(operation, params)
+        return Paginator()
+
+    def __getattr__(self, operation: str) -> Any:
+        if operation.startswith("_"):
+            raise AttributeError(operation)
+        return lambda **params: self.answer(operation, params)
+
+
+class _Factory:
+    def base(self) -> boto3.Session:
+        return boto3.Session(region_name="us-east-1")
+
+
+@dataclass
+class FakeAccount:
+    id: str
+    clients: dict[str, FakeClient]
+    factory: _Factory = field(default_factory=_Factory)
+
+    def client(self, service: str, region: str) -> FakeClient:
+        return self.clients.setdefault(service, FakeClient())
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        yield
+
+
+def fake_ctx(account: str, region: str, **services: dict[str, Any]) -> Ctx:
+    """A planning Ctx (no audit log: a mutating call raises) on canned answers per service."""
+    fake = FakeAccount(account, {s: FakeClient(dict(a)) for s, a in services.items()})
+    return Ctx(cast(Account, fake), region, stop=threading.Event())
+
+
+def error(code: str, status: int = 400, operation: str = "Call") -> ClientError:
+    response: Any = {"Error": {"Code": code, "Message": f"{code} (fake)"},
+                     "ResponseMetadata": {"HTTPStatusCode": status}}
+    return ClientError(response, operation)

@@ -1,0 +1,74 @@
+"""Rule table for look-alikes (README "What matches", last row): never deleted, always reported
+with advice, found by LOOKALIKE_PATTERN; driven through `lookalikes.discover_regional` and
+`discover_global` on canned answers.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from migrate.fingerprint import LOOKALIKE_PATTERN
+from migrate.kinds import lookalikes
+from migrate.model import Action
+from tests.migrate.fakeaws import fake_ctx
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+
+
+@pytest.mark.parametrize(("name", "looks"), [
+    ("defender-for-containers-va", True), ("DefenderForContainersVa", True),
+    ("defender_for_containers", True), ("defender for containers", True),
+    ("trivy-scans", True), ("TRIVY", True), ("my-Trivy-job", True),
+    ("defender-containers", False), ("payments", False), ("triv", False),
+], ids=str)
+def test_rule_lookalike_names(name: str, looks: bool) -> None:
+    """Rule "look-alikes": defender-for-containers in any separator and case, or trivy."""
+    assert (LOOKALIKE_PATTERN.search(name) is not None) is looks
+
+
+def test_rule_lookalikes_are_kept_with_advice() -> None:
+    """Rule "look-alikes": ACTIVE task definition families, log groups, stacks and StackSets
+    that look related are kept with advice; others are not reported. The family listing is
+    enough: which roles task definitions name is kinds.iam's (task_definition_users), so no
+    revision is described here."""
+    ctx = fake_ctx(
+        ACCOUNT, REGION,
+        ecs={"list_task_definition_families": ["trivy-scan", "payments"],
+             "describe_task_definition": {"taskDefinition": {
+                 "taskRoleArn": "arn:aws:iam::123456789012:role/T", "executionRoleArn": ""}}},
+        logs={"describe_log_groups": [{"logGroupName": "/ecs/trivy"},
+                                      {"logGroupName": "/ecs/containers-app"}]},
+        cloudformation={"list_stacks": [{"StackName": "DefenderForContainers-onboarding"},
+                                        {"StackName": "network"}],
+                        "list_stack_sets": [{"StackSetName": "trivy-members"},
+                                            {"StackSetName": "baseline"}]})
+    found = lookalikes.discover_regional(ctx)
+    rows = {(r.kind, r.id): r for r in found}
+    assert set(rows) == {("ecs-task-definition", "trivy-scan"), ("log-group", "/ecs/trivy"),
+                         ("cloudformation-stack", "DefenderForContainers-onboarding"),
+                         ("cloudformation-stackset", "trivy-members")}
+    assert {r.action for r in found} == {Action.KEEP}
+    assert all(r.reason.startswith("looks related to the Trivy scanner; not deleted by guess")
+               for r in found)
+    assert rows[("ecs-task-definition", "trivy-scan")].details == {}
+    assert ctx.account.clients["ecs"].calls == [  # type: ignore[attr-defined]
+        ("list_task_definition_families", {"status": "ACTIVE"})]
+    calls = ctx.account.clients["logs"].calls  # type: ignore[attr-defined]
+    assert [c[1]["logGroupNamePattern"] for c in calls] == ["ontainers", "rivy"]
+    cfn = dict(ctx.account.clients["cloudformation"].calls)  # type: ignore[attr-defined]
+    assert cfn["list_stack_sets"] == {"Status": "ACTIVE"}
+    assert "DELETE_COMPLETE" not in cfn["list_stacks"]["StackStatusFilter"]
+    assert "UPDATE_ROLLBACK_COMPLETE" in cfn["list_stacks"]["StackStatusFilter"]
+
+
+def test_rule_lookalike_roles_exclude_the_scanners_names() -> None:
+    """Rule "look-alikes": IAM roles that look related are kept (global), except the
+    scanner's own names, which kinds.iam judges by their trust. They come from the account's
+    ListRoles listing the plan already made: no IAM call of their own."""
+    ctx = fake_ctx(ACCOUNT, REGION, iam={})
+    listing = [{"RoleName": "DefenderForContainersVaRole"}, {"RoleName": "trivy-ci"},
+               {"RoleName": "azuredefender-containers-va-task"}, {"RoleName": "admin"}]
+    found = lookalikes.discover_global(ctx, listing)
+    assert [(r.id, r.region, r.action) for r in found] == [("trivy-ci", "global", Action.KEEP)]
+    assert ctx.account.clients["iam"].calls == []  # type: ignore[attr-defined]
