@@ -500,18 +500,18 @@ MUTATIONS: tuple[Mutation, ...] = (
              (f"{UNKIND}::test_a_cluster_or_vpc_vanishing_during_the_scan_is_gone_nothing_more",)),
     # --- issue 17: the audit's survivors, each killed by a rule-table test -----------------------
     Mutation("iam-trust-also-another-provider", "a scanner-named role whose trust also names "
-             "another OIDC provider is kept", "migrate/kinds/iam.py",
+             "another OIDC provider is kept", "migrate/trust.py",
              "if federated != [provider] or others:", "if provider not in federated or others:",
              (f"{RULES_IAM}::test_rule_scanner_va_role_trust_differs_so_the_role_is_kept"
               "[also-another-oidc-provider]",)),
     Mutation("iam-trust-also-assume-role", "a scanner-named role whose trust also allows "
-             "sts:AssumeRole is kept", "migrate/kinds/iam.py",
+             "sts:AssumeRole is kept", "migrate/trust.py",
              'if _as_list(st.get("Action", [])) != ["sts:AssumeRoleWithWebIdentity"]:',
              'if "sts:AssumeRoleWithWebIdentity" not in _as_list(st.get("Action", [])):',
              (f"{RULES_IAM}::test_rule_scanner_va_role_trust_differs_so_the_role_is_kept"
               "[also-allows-AssumeRole]",)),
     Mutation("iam-trust-any-operator", "the audience counts only under StringEquals or "
-             "StringLike (not StringNotEquals)", "migrate/kinds/iam.py",
+             "StringLike (not StringNotEquals)", "migrate/trust.py",
              'if op in ("StringEquals", "StringLike") and key in v]', "if key in v]",
              (f"{RULES_IAM}::test_rule_scanner_va_role_trust_differs_so_the_role_is_kept"
               "[audience-under-StringNotEquals]",)),

@@ -19,7 +19,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from migrate.aws import Account
-from migrate.kinds.base import Ctx
+from migrate.context import Ctx
 
 Item = dict[str, Any]
 

@@ -24,8 +24,8 @@ from migrate.fingerprint import (
     bucket_matches,
     has_trivy_tag,
 )
-from migrate.kinds.iam import oidc_provider_arn, trusts_defender_oidc, trusts_service
 from migrate.kinds.vpc import task_eni_evidence
+from migrate.trust import oidc_provider_arn, trusts_defender_oidc, trusts_service
 
 # Modest and reproducible: the suite stays fast and CI never sees a new random example.
 PROPS = settings(max_examples=150, deadline=None, derandomize=True,

@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from localaws import seed
+from localaws import seed, variants
 from migrate.errors import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from tests.migrate.conftest import ACCOUNT, Harness, by_key
 from tests.migrate.test_accounts import OTHER, ROLE
@@ -176,7 +176,7 @@ def test_rule_iam_waits_for_a_skipped_regional_resource(aws: boto3.Session, harn
     plan = tmp_path / "plan.json"
     assert harness.run("trivy", "plan", "--regions", REGION, "--out",
                        str(plan)).exit_code == EXIT_OK
-    seed.add_instance(aws, ids)  # the VPC is someone's now: its chain is skipped
+    variants.add_instance(aws, ids)  # the VPC is someone's now: its chain is skipped
 
     result = harness.run("-o", "json", "trivy", "apply", str(plan), "--yes")
 

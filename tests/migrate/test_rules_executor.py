@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from migrate import executor
+from migrate.context import ReadOnlyViolation, Settings, _snake
 from migrate.executor import Unit, reconcile, units_for
-from migrate.kinds.base import ReadOnlyViolation, Settings, _snake, answer_or, chunks
+from migrate.kinds.base import answer_or, chunks
 from migrate.model import GLOBAL_REGION, Action, Resource, Status
 from tests.migrate.fakeaws import error, fake_ctx
 

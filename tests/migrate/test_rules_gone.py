@@ -13,8 +13,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from migrate.audit import AuditLog
+from migrate.context import Ctx, Settings
 from migrate.kinds import KINDS
-from migrate.kinds.base import Ctx, Settings
 from migrate.model import Action, Resource, Status
 from tests.migrate.fakeaws import FakeClient, error, fake_ctx
 

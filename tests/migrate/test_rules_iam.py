@@ -20,6 +20,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from migrate.audit import AuditLog
+from migrate.context import Settings
 from migrate.fingerprint import (
     CONTAINERS_AUDIENCE,
     ECS_TASKS_PRINCIPAL,
@@ -30,9 +31,8 @@ from migrate.fingerprint import (
     TRIVY_VA_ROLE_TRUST,
 )
 from migrate.kinds import iam
-from migrate.kinds.base import Settings
-from migrate.kinds.iam import oidc_provider_arn, trusts_defender_oidc, trusts_service
 from migrate.model import Action, Resource, Status
+from migrate.trust import oidc_provider_arn, trusts_defender_oidc, trusts_service
 from tests.migrate.fakeaws import FakeClient, error, fake_ctx
 
 ACCOUNT = "123456789012"

@@ -18,11 +18,11 @@ from migrate import document
 from migrate.commands.plan import exit_code
 from migrate.errors import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, InputError
 from migrate.fingerprint import CONTAINERS_AUDIENCE, OIDC_ISSUER, TRIVY_POLICIES
-from migrate.kinds.iam import oidc_provider_arn
 from migrate.model import Action, Resource, ScanError, Status, Targets
 from migrate.readiness import Readiness, assess, unreadable
 from migrate.readiness import check as check_readiness
 from migrate.targeting import active_accounts, parse_accounts, parse_regions
+from migrate.trust import oidc_provider_arn
 from tests.migrate.fakeaws import FakeClient, error, fake_ctx
 
 ACCOUNT = "123456789012"
