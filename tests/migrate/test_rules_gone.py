@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from migrate.audit import AuditLog
-from migrate.context import Ctx, Settings
+from migrate.context import CannotDelete, Ctx, Settings
 from migrate.kinds import KINDS
 from migrate.model import Action, Resource, Status
 from tests.migrate.fakeaws import FakeClient, error, fake_ctx
@@ -156,6 +156,6 @@ def test_rule_task_eni_wait_is_bounded(tmp_path: Path, monkeypatch: pytest.Monke
     ctx.stop.set()  # a further wait would end as "interrupted", not as the timeout
     ctx.account.clients["ec2"] = EniSequence("in-use")  # type: ignore[attr-defined]
     monkeypatch.setattr("migrate.kinds.vpc.time.monotonic", lambda: 100.0)
-    with pytest.raises(RuntimeError, match="network-interface-1 is still in use after 0s; ECS "
+    with pytest.raises(CannotDelete, match="network-interface-1 is still in use after 0s; ECS "
                        "releases a stopped task's ENI within minutes: run apply again later"):
         KINDS["network-interface"].delete(ctx, _res("network-interface"))

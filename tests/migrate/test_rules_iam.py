@@ -20,7 +20,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from migrate.audit import AuditLog
-from migrate.context import Settings
+from migrate.context import CannotDelete, Settings
 from migrate.fingerprint import (
     CONTAINERS_AUDIENCE,
     ECS_TASKS_PRINCIPAL,
@@ -614,7 +614,7 @@ def test_rule_scanner_policy_deletion(tmp_path: Path) -> None:
                    details={"arn": arn})
     attached, _ = _deleting(tmp_path, get_policy={"Policy": {"Arn": arn}},
                             list_entities_for_policy={"PolicyUsers": [{"UserName": "alice"}]})
-    with pytest.raises(RuntimeError, match="still attached to user alice"):
+    with pytest.raises(CannotDelete, match="still attached to user alice"):
         iam.IamPolicy().delete(attached, res)
     ctx, log = _deleting(tmp_path, get_policy={"Policy": {"Arn": arn}},
                          list_entities_for_policy={},
