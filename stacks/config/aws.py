@@ -222,7 +222,9 @@ def _region(value: Any, key: str) -> str:
     return region
 
 
-def _connector(value: Any, key: str) -> Callable[[str], ConnectorSettings]:
+def _connector(value: Any, key: str, cloud: str = "aws") -> Callable[[str], ConnectorSettings]:
+    """The Azure side of a connector (shared by the GCP reader); the default name is
+    `<cloud>-<account or project ID>`."""
     obj = _Object(value, key)
     group = obj.get("resourceGroupName", _matching(
         _RESOURCE_GROUP, "an Azure resource group name (1-90 letters, digits, -_.() , not "
@@ -234,7 +236,7 @@ def _connector(value: Any, key: str) -> Callable[[str], ConnectorSettings]:
         raise ConfigError(obj.key("name"), "must start with a letter or digit and hold at most "
                                            f"80 letters, digits, - _ or . ; got {name!r}")
     obj.done()
-    return lambda account_id: ConnectorSettings(group, location, name or f"aws-{account_id}")
+    return lambda account_id: ConnectorSettings(group, location, name or f"{cloud}-{account_id}")
 
 
 def _offerings(value: Any, key: str) -> Offerings:

@@ -13,15 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from stacks.config.aws import (
-    _AZURE_LOCATION,
-    _CONNECTOR_NAME,
-    _RESOURCE_GROUP,
     MICROSOFT_TENANT_ID,
     ConnectorSettings,
     _bool,
+    _connector,
     _guid,
     _int_between,
     _list_of,
@@ -158,22 +157,6 @@ def _project_id(value: Any, key: str) -> str:
     return text
 
 
-def _connector(value: Any, key: str) -> Callable[[str], ConnectorSettings]:
-    # The Azure side has the AWS connector's keys and rules; only the default name differs.
-    obj = _Object(value, key)
-    group = obj.get("resourceGroupName", _matching(
-        _RESOURCE_GROUP, "an Azure resource group name (1-90 letters, digits, -_.() , not "
-        "ending in a period)"))
-    location = obj.get("location", _matching(
-        _AZURE_LOCATION, "an Azure region name in its short form, such as westeurope"))
-    name = obj.get("name", _string, "")
-    if name and not _CONNECTOR_NAME.match(name):
-        raise ConfigError(obj.key("name"), "must start with a letter or digit and hold at most "
-                                           f"80 letters, digits, - _ or . ; got {name!r}")
-    obj.done()
-    return lambda project_id: ConnectorSettings(group, location, name or f"gcp-{project_id}")
-
-
 def _offerings(value: Any, key: str) -> Offerings:
     obj = _Object(value, key)
     offerings = Offerings(cspm=obj.get("cspm", _bool, True),
@@ -262,7 +245,8 @@ def parse_gcp(raw: Any) -> GcpConnectorConfig:
     project_id = obj.get("projectId", _project_id)
     project_number = obj.get("projectNumber", _project_number)
     tenant = obj.get("azureTenantId", _guid)
-    connector = obj.get("connector", _connector)(project_id)
+    # The Azure side has the AWS connector's keys and rules; only the default name differs.
+    connector = obj.get("connector", partial(_connector, cloud="gcp"))(project_id)
     interval = obj.get("scanIntervalHours", _int_between(1, 24), 4)
     offerings = obj.get("offerings", _offerings, Offerings(True, True))
     least_privilege = obj.get("leastPrivilege", _bool, True)
