@@ -7,7 +7,6 @@ an absent key means that part of the stack creates nothing.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from stacks.config.aws import AwsConnectorConfig, parse_aws
 from stacks.config.azure import AzurePolicyConfig, parse_azure
 from stacks.config.errors import PROJECT, ConfigError
 from stacks.config.gcp import GcpConnectorConfig, parse_gcp
+from stacks.config.model import unknown_key
 
 __all__ = [
     "KEYS",
@@ -64,10 +64,7 @@ def given_keys() -> list[str]:
 def check_keys(keys: list[str]) -> None:
     for key in keys:
         if key not in KEYS:
-            near = difflib.get_close_matches(key, KEYS, n=1)
-            hint = f"did you mean {PROJECT}:{near[0]}? " if near else ""
-            known = ", ".join(f"{PROJECT}:{k}" for k in KEYS)
-            raise ConfigError(key, f"unknown key; {hint}the known keys are {known}")
+            raise ConfigError(key, unknown_key(key, list(KEYS), prefix=f"{PROJECT}:"))
 
 
 def load_config(config: pulumi.Config | None = None) -> StackConfig:

@@ -1,7 +1,8 @@
 """`defender-containers:gcp`: the Defender for Cloud GCP connector for GKE (issue #18).
 
-Validated here, before any resource is registered; every error names the full key
-(`gcp.projectNumber`, `gcp.advanced.serviceAccountIds.containers`, ...).
+Validated here (pydantic models, `stacks.config.model`), before any resource is registered;
+every error names the full key (`gcp.projectNumber`,
+`gcp.advanced.serviceAccountIds.containers`, ...).
 
 The defaults are Microsoft's published contract (docs/reference.md §10,
 tests/fixtures/gcp-connector-contract.json). Every value the contract marks INFERRED, or lists
@@ -10,25 +11,23 @@ among its unknowns, can be overridden under `advanced` (the README names each on
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
-from typing import Any
+from typing import Annotated, Any, Self
 
-from stacks.config.aws import (
-    MICROSOFT_TENANT_ID,
-    ConnectorSettings,
-    _bool,
-    _connector,
-    _guid,
-    _int_between,
-    _list_of,
-    _matching,
-    _Object,
-    _string,
+from pydantic import AfterValidator, Field, StrictBool, model_validator
+
+from stacks.config.aws import MICROSOFT_TENANT_ID, ConnectorSettings, Hours
+from stacks.config.model import (
+    ConfigModel,
+    Distinct,
+    TenantId,
+    keyed,
+    one_of,
+    parse,
+    pattern,
+    problem,
 )
-from stacks.config.errors import ConfigError
 
 ISSUER_URI = f"https://sts.windows.net/{MICROSOFT_TENANT_ID}/"
 
@@ -73,28 +72,9 @@ APIS: tuple[str, ...] = (
     "pubsub.googleapis.com",
 )
 
-_PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-_NUMBER = re.compile(r"^[1-9][0-9]{0,18}$")
-_POOL_ID = re.compile(r"^(?!gcp-)[a-z0-9-]{4,32}$")
-_PROVIDER_ID = re.compile(r"^(?!gcp-)[a-z0-9-]{4,32}$")
-_SERVICE_ACCOUNT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-_AUDIENCE = re.compile(r"^api://\S+$")
-_ISSUER = re.compile(r"^https://[^\s/]+/\S*$")
-_PREDEFINED_ROLE = re.compile(r"^roles/[A-Za-z0-9_.]+$")
-_API = re.compile(r"^[a-z][a-z0-9.-]*\.googleapis\.com$")
-_NONE: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Offerings:
-    cspm: bool
-    containers: bool
-
-
-@dataclass(frozen=True)
-class OrganizationSettings:
-    organization_id: str
-    excluded_project_numbers: tuple[str, ...]
+_NUMBER = r"^[1-9][0-9]{0,18}$"
+ProjectNumber = Annotated[str, pattern(
+    _NUMBER, 'a GCP project number (digits only, such as "123456789012")')]
 
 
 @dataclass(frozen=True)
@@ -103,32 +83,87 @@ class ProviderSettings:
     audience: str
 
 
-@dataclass(frozen=True)
-class AdvancedSettings:
-    issuer_uri: str
+class Offerings(ConfigModel):
+    cspm: StrictBool = True
+    containers: StrictBool = True
+
+    @model_validator(mode="after")
+    def _useful(self) -> Self:
+        if not (self.cspm or self.containers):
+            raise problem("turns every offering off: enable at least one, or remove "
+                          "`defender-containers:gcp` to create nothing on GCP")
+        return self
+
+
+class OrganizationSettings(ConfigModel):
+    organization_id: Annotated[str, pattern(
+        _NUMBER, "a GCP organization ID (digits only, without the organizations/ prefix, such "
+        'as "123456789012")')]
+    excluded_project_numbers: Distinct[ProjectNumber] = ()
+
+
+class AdvancedSettings(ConfigModel):
+    issuer_uri: Annotated[str, pattern(r"^https://[^\s/]+/\S*$", "an https:// issuer URI")] = (
+        ISSUER_URI)
     # None: derived from the Azure tenant (GcpConnectorConfig.pool_id).
-    workload_identity_pool_id: str | None
-    providers: Mapping[str, ProviderSettings]
-    service_account_ids: Mapping[str, str]
-    containers_predefined_roles: tuple[str, ...]
-    k8s_operator_extra_roles: tuple[str, ...]
-    audit_log_types: tuple[str, ...]
-    apis: tuple[str, ...]
+    workload_identity_pool_id: Annotated[str | None, pattern(
+        r"^(?!gcp-)[a-z0-9-]{4,32}$", "a workload identity pool ID (4-32 lower-case letters, "
+        "digits or -, not starting with gcp-)", empty=True), AfterValidator(lambda v: v or None)
+    ] = None
+    audiences: Annotated[Mapping[str, Annotated[str, pattern(
+        r"^api://\S+$", "an application ID URI such as api://<app GUID>")]], keyed(
+        {k: aud for k, (_id, aud) in DEFAULT_PROVIDERS.items()}, "two providers the audience"),
+    ] = Field(default_factory=lambda: {k: aud for k, (_id, aud) in DEFAULT_PROVIDERS.items()})
+    provider_ids: Annotated[Mapping[str, Annotated[str, pattern(
+        r"^(?!gcp-)[a-z0-9-]{4,32}$", "a workload identity pool provider ID (4-32 lower-case "
+        "letters, digits or -)")]], keyed(
+        {k: pid for k, (pid, _aud) in DEFAULT_PROVIDERS.items()}, "two providers the ID"),
+    ] = Field(default_factory=lambda: {k: pid for k, (pid, _aud) in DEFAULT_PROVIDERS.items()})
+    service_account_ids: Annotated[Mapping[str, Annotated[str, pattern(
+        r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", "a service account ID (6-30 lower-case letters, "
+        "digits or -, starting with a letter)")]], keyed(
+        DEFAULT_SERVICE_ACCOUNT_IDS, "two service accounts the ID"),
+    ] = Field(default_factory=lambda: dict(DEFAULT_SERVICE_ACCOUNT_IDS))
+    containers_predefined_roles: Distinct[Annotated[str, pattern(
+        r"^roles/[A-Za-z0-9_.]+$", "a predefined role such as roles/container.admin")]] = (
+        CONTAINERS_PREDEFINED_ROLES)
+    k8s_operator_extra_roles: Distinct[Annotated[str, one_of(K8S_OPERATOR_EXTRA_ROLES)]] = (
+        K8S_OPERATOR_EXTRA_ROLES)
+    audit_log_types: Distinct[Annotated[str, one_of(AUDIT_LOG_TYPES)]] = AUDIT_LOG_TYPES
+    apis: Distinct[Annotated[str, pattern(
+        r"^[a-z][a-z0-9.-]*\.googleapis\.com$", "a service name such as "
+        "container.googleapis.com")]] = APIS
     # TF: "Allow logging to send logs to pub sub" (the legacy shared sink writer identity).
-    cloud_logs_publisher: bool
+    cloud_logs_publisher: StrictBool = True
+
+    @property
+    def providers(self) -> Mapping[str, ProviderSettings]:
+        return {k: ProviderSettings(self.provider_ids[k], self.audiences[k])
+                for k in DEFAULT_PROVIDERS}
 
 
-@dataclass(frozen=True)
-class GcpConnectorConfig:
-    project_id: str
-    project_number: str
-    azure_tenant_id: str
+class GcpConnectorConfig(ConfigModel):
+    project_id: Annotated[str, pattern(
+        r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", "a GCP project ID (6-30 lower-case letters, digits "
+        "or -, starting with a letter, not ending with -)")]
+    project_number: ProjectNumber
+    azure_tenant_id: TenantId
+    # The Azure side has the AWS connector's keys and rules; only the default name differs.
     connector: ConnectorSettings
-    scan_interval_hours: int
-    offerings: Offerings
-    least_privilege: bool
-    organization: OrganizationSettings | None
-    advanced: AdvancedSettings
+    scan_interval_hours: Hours = 4
+    offerings: Offerings = Offerings()
+    least_privilege: StrictBool = True
+    organization: OrganizationSettings | None = None
+    advanced: AdvancedSettings = AdvancedSettings()
+
+    @model_validator(mode="after")
+    def _across_fields(self) -> Self:
+        if (self.organization
+                and self.project_number in self.organization.excluded_project_numbers):
+            raise problem(f"lists the management project {self.project_number} itself; it "
+                          "holds the connector's identities, so remove it",
+                          "organization", "excludedProjectNumbers")
+        return self.model_copy(update={"connector": self.connector.named(f"gcp-{self.project_id}")})
 
     @property
     def pool_id(self) -> str:
@@ -143,126 +178,5 @@ class GcpConnectorConfig:
                 or self.azure_tenant_id.replace("-", ""))
 
 
-_project_number = _matching(_NUMBER, "a GCP project number (digits only, such as "
-                                     "\"123456789012\")")
-_organization_id = _matching(_NUMBER, "a GCP organization ID (digits only, without the "
-                                      "organizations/ prefix, such as \"123456789012\")")
-
-
-def _project_id(value: Any, key: str) -> str:
-    text = _string(value, key)
-    if not _PROJECT_ID.match(text):
-        raise ConfigError(key, "must be a GCP project ID (6-30 lower-case letters, digits or -, "
-                               f"starting with a letter, not ending with -), got {text!r}")
-    return text
-
-
-def _offerings(value: Any, key: str) -> Offerings:
-    obj = _Object(value, key)
-    offerings = Offerings(cspm=obj.get("cspm", _bool, True),
-                          containers=obj.get("containers", _bool, True))
-    obj.done()
-    if not (offerings.cspm or offerings.containers):
-        raise ConfigError(key, "turns every offering off: enable at least one, or remove "
-                               "`defender-containers:gcp` to create nothing on GCP")
-    return offerings
-
-
-def _organization(value: Any, key: str, project_number: str) -> OrganizationSettings:
-    obj = _Object(value, key)
-    settings = OrganizationSettings(
-        organization_id=obj.get("organizationId", _organization_id),
-        excluded_project_numbers=obj.get("excludedProjectNumbers", _list_of(_project_number),
-                                         _NONE),
-    )
-    obj.done()
-    if project_number in settings.excluded_project_numbers:
-        raise ConfigError(obj.key("excludedProjectNumbers"),
-                          f"lists the management project {project_number} itself; it holds "
-                          "the connector's identities, so remove it")
-    return settings
-
-
-def _advanced(value: Any, key: str) -> AdvancedSettings:
-    obj = _Object(value if value is not None else {}, key)
-    issuer = obj.get("issuerUri", _matching(_ISSUER, "an https:// issuer URI"), ISSUER_URI)
-    pool = obj.get("workloadIdentityPoolId", _matching(
-        _POOL_ID, "a workload identity pool ID (4-32 lower-case letters, digits or -, not "
-        "starting with gcp-)"), "") or None
-
-    audience = _matching(_AUDIENCE, "an application ID URI such as api://<app GUID>")
-    raw_audiences = _Object(obj.optional("audiences") or {}, obj.key("audiences"))
-    audiences = {k: raw_audiences.get(k, audience, aud)
-                 for k, (_id, aud) in DEFAULT_PROVIDERS.items()}
-    raw_audiences.done()
-    provider_id = _matching(_PROVIDER_ID, "a workload identity pool provider ID (4-32 "
-                                          "lower-case letters, digits or -)")
-    raw_ids = _Object(obj.optional("providerIds") or {}, obj.key("providerIds"))
-    ids = {k: raw_ids.get(k, provider_id, pid) for k, (pid, _aud) in DEFAULT_PROVIDERS.items()}
-    raw_ids.done()
-    _distinct(ids, obj.key("providerIds"), "two providers the ID")
-
-    account_id = _matching(_SERVICE_ACCOUNT_ID, "a service account ID (6-30 lower-case "
-                                                "letters, digits or -, starting with a letter)")
-    raw_accounts = _Object(obj.optional("serviceAccountIds") or {}, obj.key("serviceAccountIds"))
-    accounts = {k: raw_accounts.get(k, account_id, default)
-                for k, default in DEFAULT_SERVICE_ACCOUNT_IDS.items()}
-    raw_accounts.done()
-    _distinct(accounts, obj.key("serviceAccountIds"), "two service accounts the ID")
-
-    predefined = obj.get("containersPredefinedRoles", _list_of(_matching(
-        _PREDEFINED_ROLE, "a predefined role such as roles/container.admin")),
-        CONTAINERS_PREDEFINED_ROLES)
-    extra = obj.get("k8sOperatorExtraRoles", _list_of(_one_of(K8S_OPERATOR_EXTRA_ROLES)),
-                    K8S_OPERATOR_EXTRA_ROLES)
-    log_types = obj.get("auditLogTypes", _list_of(_one_of(AUDIT_LOG_TYPES)), AUDIT_LOG_TYPES)
-    apis = obj.get("apis", _list_of(_matching(_API, "a service name such as "
-                                                    "container.googleapis.com")), APIS)
-    publisher = obj.get("cloudLogsPublisher", _bool, True)
-    obj.done()
-    providers = {k: ProviderSettings(ids[k], audiences[k]) for k in DEFAULT_PROVIDERS}
-    return AdvancedSettings(issuer, pool, providers, accounts, predefined, extra, log_types,
-                            apis, publisher)
-
-
-def _one_of(allowed: tuple[str, ...]) -> Callable[[Any, str], str]:
-    def check(value: Any, key: str) -> str:
-        text = _string(value, key)
-        if text not in allowed:
-            raise ConfigError(key, f"must be one of {', '.join(allowed)}, got {text!r}")
-        return text
-    return check
-
-
-def _distinct(values: Mapping[str, str], key: str, what: str) -> None:
-    clashing = sorted({v for v in values.values() if list(values.values()).count(v) > 1})
-    if clashing:
-        raise ConfigError(key, f"gives {what} {clashing[0]}")
-
-
 def parse_gcp(raw: Any) -> GcpConnectorConfig:
-    obj = _Object(raw, "gcp")
-    project_id = obj.get("projectId", _project_id)
-    project_number = obj.get("projectNumber", _project_number)
-    tenant = obj.get("azureTenantId", _guid)
-    # The Azure side has the AWS connector's keys and rules; only the default name differs.
-    connector = obj.get("connector", partial(_connector, cloud="gcp"))(project_id)
-    interval = obj.get("scanIntervalHours", _int_between(1, 24), 4)
-    offerings = obj.get("offerings", _offerings, Offerings(True, True))
-    least_privilege = obj.get("leastPrivilege", _bool, True)
-    raw_org = obj.optional("organization")
-    organization = (None if raw_org is None
-                    else _organization(raw_org, obj.key("organization"), project_number))
-    advanced = _advanced(obj.optional("advanced"), obj.key("advanced"))
-    obj.done()
-    return GcpConnectorConfig(
-        project_id=project_id,
-        project_number=project_number,
-        azure_tenant_id=tenant.lower(),
-        connector=connector,
-        scan_interval_hours=interval,
-        offerings=offerings,
-        least_privilege=least_privilege,
-        organization=organization,
-        advanced=advanced,
-    )
+    return parse(GcpConnectorConfig, raw, "gcp")

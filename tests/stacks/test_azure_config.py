@@ -22,7 +22,9 @@ def test_defaults_for_everything_but_scope_and_location() -> None:
     config = parse_azure(base())
     assert config == AzurePolicyConfig(
         location="westeurope", management_groups=("contoso-platform",), subscriptions=(),
-        plan=PlanConfig(True, True, True, True, True, True), sensor_workspace_id="",
+        plan=PlanConfig(registry_vulnerability_assessment=True, agentless_discovery=True,
+                        agentless_vm_scanning=True, sensor=True, integrity_contribution=True,
+                        security_gating=True), sensor_workspace_id="",
         policy_addon=True, arc_clusters=True, remediate=True, enforcement_mode="Default",
     )
 
@@ -38,7 +40,10 @@ def test_full_config_is_read_and_subscriptions_are_normalised() -> None:
     })
     assert config.subscriptions == (SUB.lower(),)
     assert config.management_groups == ()
-    assert config.plan == PlanConfig(False, False, False, False, False, False)
+    assert config.plan == PlanConfig(
+        registry_vulnerability_assessment=False, agentless_discovery=False,
+        agentless_vm_scanning=False, sensor=False, integrity_contribution=False,
+        security_gating=False)
     assert (config.sensor_workspace_id, config.policy_addon, config.arc_clusters,
             config.remediate, config.enforcement_mode) == (WS, False, False, False, "DoNotEnforce")
 
@@ -61,27 +66,29 @@ def test_location_falls_back_to_default_location() -> None:
         ({"location": "westeurope"}, "azure", "at least one scope"),
         ({"managementGroups": [], "subscriptions": [], "location": "westeurope"}, "azure",
          "at least one scope"),
-        (base(subscriptions=["my-subscription"]), "azure.subscriptions[0]", "not a GUID"),
-        (base(subscriptions=[SUB, SUB.lower()]), "azure.subscriptions[1]", "listed twice"),
+        (base(subscriptions=["my-subscription"]), "azure.subscriptions[0]",
+         "must be a subscription ID"),
+        (base(subscriptions=[SUB, SUB.lower()]), "azure.subscriptions[1]", "listed more than once"),
         (base(subscriptions=SUB), "azure.subscriptions", "must be a list"),
-        (base(subscriptions=[42]), "azure.subscriptions[0]", "must be a string"),
+        (base(subscriptions=[42]), "azure.subscriptions[0]", "quoted as a string"),
         (base(managementGroups=["Contoso Platform"]), "azure.managementGroups[0]",
-         "not a management group ID"),
+         "must be a management group ID"),
         (base(managementGroups=["/providers/Microsoft.Management/managementGroups/x"]),
-         "azure.managementGroups[0]", "not a management group ID"),
-        (base(location="West Europe"), "azure.location", "not an Azure region name"),
-        (base(location=3), "azure.location", "must be a string"),
+         "azure.managementGroups[0]", "must be a management group ID"),
+        (base(location="West Europe"), "azure.location", "must be an Azure region name"),
+        (base(location=3), "azure.location", "quoted as a string"),
         (base(sensorWorkspaceId="law-sec"), "azure.sensorWorkspaceId",
-         "not a Log Analytics workspace resource ID"),
+         "must be a Log Analytics workspace resource ID"),
         (base(sensorWorkspaceId=WS.replace("OperationalInsights", "Storage")),
-         "azure.sensorWorkspaceId", "not a Log Analytics workspace resource ID"),
+         "azure.sensorWorkspaceId", "must be a Log Analytics workspace resource ID"),
         (base(plan={"sensor": "yes"}), "azure.plan.sensor", "must be true or false"),
         (base(plan={"defenderAgent": True}), "azure.plan.defenderAgent", "unknown key"),
         (base(plan=True), "azure.plan", "must be an object"),
         (base(policyAddon="true"), "azure.policyAddon", "must be true or false"),
         (base(arcClusters=1), "azure.arcClusters", "must be true or false"),
         (base(remediate="false"), "azure.remediate", "must be true or false"),
-        (base(enforcementMode="Enforce"), "azure.enforcementMode", "Default or DoNotEnforce"),
+        (base(enforcementMode="Enforce"), "azure.enforcementMode",
+         "one of Default, DoNotEnforce"),
         (base(managementgroups=["x"]), "azure.managementgroups", "unknown key"),
     ],
 )

@@ -547,7 +547,7 @@ ADVANCED_LINE = ("    # advanced:                             # Microsoft's read
 def readme_lists_each_advanced_key(tmp: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         validate_edited("gcp-project", ADVANCED_LINE, "    advanced: {notAKey: 1}\n", tmp)
-    known = caught.value.problem.split("known keys here: ", 1)[1].rstrip(")").split(", ")
+    known = caught.value.problem.split("known keys here are ", 1)[1].split(", ")
     assert len(known) >= 9
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert [k for k in known if f"`advanced.{k}" not in readme] == []

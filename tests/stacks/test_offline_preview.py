@@ -145,8 +145,9 @@ config:
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.splitlines() == [
-        "error: defender-containers:azure.managementGroup: unknown key; the keys allowed here "
-        "are " + captured.err.split("are ", 1)[1].strip()]
+        "error: defender-containers:azure.managementGroup: unknown key; did you mean "
+        "managementGroups? the known keys here are "
+        + captured.err.split("keys here are ", 1)[1].strip()]
 
 
 def test_the_module_command_exits_non_zero_without_a_traceback(tmp_path: Path) -> None:

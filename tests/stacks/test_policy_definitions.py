@@ -56,7 +56,7 @@ def test_plan_parameters_are_exactly_the_definitions_flags_with_allowed_values()
     assert set(definitions.PLAN_PARAMETERS) == set(params) - {"effect"}
     for name, (attr, true, false) in definitions.PLAN_PARAMETERS.items():
         assert params[name]["allowedValues"] == [true, false], name
-        assert attr in PlanConfig.__dataclass_fields__
+        assert attr in PlanConfig.model_fields
 
 
 @pytest.mark.parametrize(
