@@ -12,6 +12,7 @@ of accounts, and one session.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -62,14 +63,18 @@ def describe_error(exc: BaseException) -> str:
 
 @cache
 def known_regions() -> frozenset[str]:
-    """Every region botocore knows for EC2, in every partition (no API call, no credentials).
+    """Every region of botocore's partition data, in every partition (no API call, no
+    credentials): the regions botocore resolves endpoints for, those matching their partition's
+    regionRegex (`aws-global` and the like are pseudo-regions).
 
-    The one list `--regions` and a plan file's regions are checked against. (`stacks` checks its
-    config against the commercial partition only, on purpose: Defender connects no other.)
+    The one list `--regions` and a plan file's regions are checked against. Not EC2's entries in
+    botocore's older endpoints.json, which lag (botocore 1.44.8 lacks me-west-1 and sa-west-1
+    there). `stacks.config.aws.aws_regions` reads the same data for the commercial partition
+    only, on purpose (Defender connects no other); tests/test_contract_facts.py pins the two.
     """
-    session = botocore.session.Session()
-    return frozenset(region for partition in session.get_available_partitions()
-                     for region in session.get_available_regions("ec2", partition_name=partition))
+    partitions = _LOADER.load_data("partitions")["partitions"]
+    return frozenset(region for partition in partitions for region in partition["regions"]
+                     if re.match(partition["regionRegex"], region))
 
 
 @dataclass(frozen=True)

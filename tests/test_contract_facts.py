@@ -1,4 +1,5 @@
-"""Microsoft's published identifiers have one home per package, all equal to the vendored contract.
+"""Microsoft's published identifiers, and the AWS regions, have one home per package, all equal to
+the vendored contract (the regions: to botocore's partition data).
 
 `migrate` (and `localaws`, which takes migrate's) and `stacks` are independent packages, so each
 holds the tenant ID and the containers audience; this test is what keeps them one fact.
@@ -10,8 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import botocore.session
+
 from localaws import seed
 from migrate import fingerprint
+from migrate.aws import known_regions
 from stacks.config import aws as stacks_aws
 
 CONTRACT: dict[str, Any] = json.loads(
@@ -41,3 +45,13 @@ def test_the_image_assessment_role_is_the_contracts_and_stacks_default() -> None
     assert fingerprint.IMAGE_ASSESSMENT_ROLE == "MDCContainersImageAssessmentRole"
     assert stacks_aws.DEFAULT_ROLE_NAMES["imageAssessment"] == fingerprint.IMAGE_ASSESSMENT_ROLE
 
+
+
+def test_every_region_the_stack_accepts_defender_migrate_accepts() -> None:
+    # One source, botocore's partition data: migrate knows every partition, the stack the
+    # commercial one. (They once differed: migrate read EC2's endpoints.json, which lacked
+    # me-west-1 and sa-west-1.)
+    session = botocore.session.Session()
+    commercial = {r for r in known_regions() if session.get_partition_for_region(r) == "aws"}
+    assert stacks_aws.aws_regions() == commercial
+    assert {"us-gov-west-1", "cn-north-1"} <= known_regions() - stacks_aws.aws_regions()
