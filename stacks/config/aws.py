@@ -31,6 +31,7 @@ from stacks.config.model import (
     parse,
     pattern,
     problem,
+    text,
 )
 
 # Microsoft's published values (docs/reference.md §3). `migrate/fingerprint.py` holds the tenant
@@ -72,18 +73,17 @@ def aws_regions() -> frozenset[str]:
     return frozenset(r for r in aws["regions"] if real.match(r))
 
 
-def _region(value: Any) -> Any:
-    if isinstance(value, str) and value.strip() not in aws_regions():
-        region = value.strip()
+def _region(value: Any) -> str:
+    region = text(value, "a commercial AWS region such as us-east-1")
+    if region not in aws_regions():
         close = sorted(r for r in aws_regions() if r.split("-")[0] == region.split("-")[0])
         hint = f" (regions starting alike: {', '.join(close)})" if close else ""
         raise problem(f"must be a commercial AWS region such as us-east-1, got {region!r}{hint}")
-    return value
+    return region
 
 
 AccountId = Annotated[str, pattern(r"^\d{12}$", 'a 12-digit AWS account ID such as "123456789012"')]
-AwsRegion = Annotated[str, pattern(r"^\S+$", "an AWS region such as us-east-1"),
-                      BeforeValidator(_region)]
+AwsRegion = Annotated[str, BeforeValidator(_region)]
 Hours = Annotated[int, between(1, 24)]
 Audience = Annotated[str, pattern(r"^api://[0-9a-fA-F-]{36}$",
                                   "an application ID URI such as api://<app GUID>")]

@@ -81,7 +81,8 @@ def unknown_key(name: str, known: list[str], prefix: str = "") -> str:
 
 # --- field checks --------------------------------------------------------------------------
 
-def _text(value: Any, what: str) -> str:
+def text(value: Any, what: str) -> str:
+    """`value` as a stripped string, or the problem `must be <what>`."""
     if isinstance(value, int) and not isinstance(value, bool):
         raise problem(f"must be {what}, quoted as a string (YAML read {value!r} as a number, "
                       "which drops leading zeros)")
@@ -95,19 +96,19 @@ def pattern(regex: str | re.Pattern[str], what: str, *, empty: bool = False) -> 
     compiled = re.compile(regex) if isinstance(regex, str) else regex
 
     def check(value: Any) -> str:
-        text = _text(value, what)
-        if not (empty and text == "") and not compiled.match(text):
-            raise problem(f"must be {what}, got {text!r}")
-        return text
+        given = text(value, what)
+        if not (empty and given == "") and not compiled.match(given):
+            raise problem(f"must be {what}, got {given!r}")
+        return given
     return BeforeValidator(check)
 
 
 def one_of(choices: tuple[str, ...]) -> BeforeValidator:
     def check(value: Any) -> str:
-        text = _text(value, "one of " + ", ".join(choices))
-        if text not in choices:
-            raise problem(f"must be one of {', '.join(choices)}, got {text!r}")
-        return text
+        given = text(value, "one of " + ", ".join(choices))
+        if given not in choices:
+            raise problem(f"must be one of {', '.join(choices)}, got {given!r}")
+        return given
     return BeforeValidator(check)
 
 
@@ -210,7 +211,7 @@ def _message(model: type[BaseModel], error: ErrorDetails) -> str:
             hint = f" ({field.description})" if field is not None and field.description else ""
             return f"is required{when}{hint}"
         case "extra_forbidden":
-            holder, _ = _field(model, loc[:-1]) if len(loc) > 1 else (model, None)
+            holder, _ = _field(model, loc[:-1])
             return unknown_key(str(loc[-1]), _known_keys(holder))
         case "model_type" | "dict_type" | "model_attributes_type":
             return f"must be an object (a YAML mapping), got {kind(value)}"
@@ -221,7 +222,7 @@ def _message(model: type[BaseModel], error: ErrorDetails) -> str:
         case "bool_type":
             return f"must be true or false (unquoted in YAML), got {kind(value)}"
         case _:
-            return error["msg"]
+            return " ".join(error["msg"].split())
 
 
 def config_error(model: type[BaseModel], path: str, exc: ValidationError) -> ConfigError:
