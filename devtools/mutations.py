@@ -544,4 +544,20 @@ MUTATIONS: tuple[Mutation, ...] = (
              "if r.status not in (Status.DELETED, Status.ALREADY_GONE)]",
              "if r.status is Status.FAILED]",
              (f"{RULES_CLI}::test_rule_iam_waits_for_a_skipped_regional_resource",)),
+    # --- issue 19: one config validation style (stacks/config/model.py) ---------------------
+    Mutation("config-keys-by-name-too", "stack files name keys by their camelCase alias only",
+             "stacks/config/model.py", "model.model_validate(raw, by_alias=True, by_name=False)",
+             "model.model_validate(raw, by_alias=True, by_name=True)",
+             ("tests/stacks/test_config_model.py::test_a_python_field_name_is_an_unknown_key_"
+              "with_its_yaml_name",)),
+    Mutation("config-missing-before-misspelt", "a misspelt key is reported, not the required "
+             "key it makes look missing", "stacks/config/model.py",
+             'key=lambda e: e["type"] != "extra_forbidden")', 'key=lambda e: 0)',
+             ("tests/stacks/test_config_model.py::test_a_misspelt_required_key_is_reported_as_"
+              "misspelt_not_as_missing",)),
+    Mutation("aws-pseudo-region-accepted", "aws-global is no region for the connector",
+             "stacks/config/aws.py", "if real.match(r))", "if r)",
+             ("tests/stacks/test_aws_config.py::test_regions_come_from_botocore_partition_data",
+              "tests/test_contract_facts.py::test_every_region_the_stack_accepts_defender_"
+              "migrate_accepts")),
 )
