@@ -174,7 +174,7 @@ class AwsConnectorConfig(ConfigModel):
             raise problem(f"lists the management account {self.account_id} itself; the "
                           "StackSet never deploys there, so remove it",
                           "organization", "excludedAccountIds")
-        return self.model_copy(update={"connector": self.connector.named(f"aws-{self.account_id}")})
+        return self.derived(connector=self.connector.named(f"aws-{self.account_id}"))
 
     @property
     def role_session_name(self) -> str:

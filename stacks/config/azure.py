@@ -211,7 +211,7 @@ class AzurePolicyConfig(ConfigModel):
             raise problem("is required: list the subscriptions whose default resource groups "
                           "exist (azure.subscriptions is empty)",
                           "tagPolicyExemptions", "subscriptions")
-        return self.model_copy(update={"tag_policy_exemptions": exemptions})
+        return self.derived(tag_policy_exemptions=exemptions)
 
 
 def parse_azure(raw: Any, default_location: str | None = None) -> AzurePolicyConfig:

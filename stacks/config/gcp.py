@@ -163,7 +163,7 @@ class GcpConnectorConfig(ConfigModel):
             raise problem(f"lists the management project {self.project_number} itself; it "
                           "holds the connector's identities, so remove it",
                           "organization", "excludedProjectNumbers")
-        return self.model_copy(update={"connector": self.connector.named(f"gcp-{self.project_id}")})
+        return self.derived(connector=self.connector.named(f"gcp-{self.project_id}"))
 
     @property
     def pool_id(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, TypeVar, get_args
+from typing import Annotated, Any, Self, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
@@ -51,6 +51,13 @@ class ConfigModel(BaseModel):
         if isinstance(data, dict):
             return {k: v for k, v in data.items() if v is not None}
         return data
+
+    def derived(self, **values: Any) -> Self:
+        """`self` with fields derived from others, for an after-validator: the model is frozen,
+        and pydantic's __init__ keeps `self`, not a copy, from such a validator."""
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+        return self
 
 
 def problem(text: str, *at: str | int) -> PydanticCustomError:
@@ -147,9 +154,11 @@ def keyed(defaults: Mapping[str, str], clash: str) -> WrapValidator:
     """A mapping over the fixed keys of `defaults`: given values override the defaults, and no
     two keys may end up with the same value (`gives <clash> <value>`)."""
     def check(value: Any, handler: ValidatorFunctionWrapHandler) -> dict[str, str]:
-        for name in value if isinstance(value, dict) else ():
-            if name not in defaults:
-                raise problem(unknown_key(str(name), list(defaults)), str(name))
+        if isinstance(value, dict):
+            for name in value:
+                if name not in defaults:
+                    raise problem(unknown_key(str(name), list(defaults)), str(name))
+            value = {k: v for k, v in value.items() if v is not None}  # null: the default
         values = {**defaults, **handler(value)}
         clashing = sorted({v for v in values.values() if list(values.values()).count(v) > 1})
         if clashing:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from stacks.config.aws import parse_aws
+from stacks.config.aws import AwsConnectorConfig, ConnectorSettings, parse_aws
 from stacks.config.azure import AzurePolicyConfig, PlanConfig, parse_azure
 from stacks.config.errors import ConfigError
 from stacks.config.gcp import parse_gcp
@@ -61,7 +61,8 @@ def test_a_misspelt_nested_key_gets_the_nearest_known_one_and_the_list() -> None
 
 def test_null_is_the_same_as_leaving_the_key_out() -> None:
     nulls = {"regions": None, "offerings": None, "organization": None,
-             "advanced": {"audiences": None, "roleNames": None, "kubeAuditRetentionDays": None}}
+             "advanced": {"audiences": None, "roleNames": {"k8s": None},
+                          "kubeAuditRetentionDays": None}}
     assert parse_aws({**AWS, **nulls}) == parse_aws(AWS)
     assert parse_azure({**AZURE, "plan": None, "trustedAccess": None}) == parse_azure(AZURE)
     assert error(parse_gcp, {**GCP, "projectId": None}).problem == "is required"
@@ -101,3 +102,12 @@ def test_python_builds_the_models_by_field_name_and_they_are_checked_and_frozen(
         AzurePolicyConfig(location="westeurope")
     with pytest.raises(ValidationError, match="frozen"):
         config.plan.sensor = True  # type: ignore[misc]
+
+
+def test_python_built_models_get_the_derived_defaults_too() -> None:
+    # Derived in an after-validator, which pydantic's __init__ must not lose.
+    config = AwsConnectorConfig(
+        account_id="123456789012", azure_tenant_id="11111111-2222-3333-4444-555555555555",
+        connector=ConnectorSettings(resource_group_name="rg-defender", location="westeurope"))
+    assert config == parse_aws(AWS)
+    assert config.connector.name == "aws-123456789012"
