@@ -68,13 +68,19 @@ def _run(*cmd: str | Path) -> int:
     return subprocess.call([str(c) for c in cmd], cwd=ROOT)
 
 
+def _install_step(*cmd: str | Path) -> int:
+    """An install command, all its output on stderr: stdout stays the command's own (JSON)."""
+    print("+", " ".join(str(c) for c in cmd), file=sys.stderr, flush=True)
+    return subprocess.call([str(c) for c in cmd], cwd=ROOT, stdout=sys.stderr.fileno())
+
+
 def _uv() -> Path | None:
     """A uv to install with: one on PATH, or one pip puts into .venv; None if neither works."""
     on_path = shutil.which("uv")
     if on_path:
         return Path(on_path)
     local = BIN / ("uv.exe" if os.name == "nt" else "uv")
-    if not local.exists() and _run(PYTHON, "-m", "pip", "install", "--quiet", "uv") != 0:
+    if not local.exists() and _install_step(PYTHON, "-m", "pip", "install", "--quiet", "uv") != 0:
         return None
     return local if local.exists() else None
 
@@ -83,16 +89,16 @@ def _install() -> bool:
     uv = _uv()
     if uv is not None:
         # --python: into .venv whatever venv the caller has active.
-        if _run(uv, "pip", "install", "--python", PYTHON, "-e", f"{ROOT}[dev]") == 0:
+        if _install_step(uv, "pip", "install", "--python", PYTHON, "-e", f"{ROOT}[dev]") == 0:
             return True
-        print("uv could not install the project; trying pip (slower)", flush=True)
+        print("uv could not install the project; trying pip (slower)", file=sys.stderr, flush=True)
     else:
-        print("uv could not be had; installing with pip (slower)", flush=True)
+        print("uv could not be had; installing with pip (slower)", file=sys.stderr, flush=True)
     steps = [
         (PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip"),
         (PYTHON, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]"),
     ]
-    return all(_run(*step) == 0 for step in steps)
+    return all(_install_step(*step) == 0 for step in steps)
 
 
 def ensure_venv() -> None:
@@ -104,13 +110,13 @@ def ensure_venv() -> None:
     report: list[str] = []
     with _timed("install", report):
         if not PYTHON.exists():
-            print(f"creating virtual environment in {VENV}", flush=True)
+            print(f"creating virtual environment in {VENV}", file=sys.stderr, flush=True)
             # With pip: it bootstraps uv, and it is the fallback.
             venv.EnvBuilder(with_pip=True).create(VENV)
         if not _install():
             sys.exit("installing the project into .venv failed (see the output above)")
     STAMP.write_text(wanted + "\n")
-    print(f"timing: {report[0]}", flush=True)
+    print(f"timing: {report[0]}", file=sys.stderr, flush=True)
 
 
 def _reap(child: subprocess.Popen[str]) -> tuple[int, float]:

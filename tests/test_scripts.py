@@ -174,8 +174,25 @@ def _dev_module(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
         return next((rc for word, rc in results.items() if word in line), 0)
 
     monkeypatch.setattr(dev, "_run", run)
+    monkeypatch.setattr(dev, "_install_step", run)
     monkeypatch.setattr(dev, "BIN", tmp_path)
     return dev, ran
+
+
+def test_dev_py_keeps_stdout_for_the_command_while_it_installs(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    """A reinstall (after pyproject.toml changed) must not spoil `dev.py preview -o json`'s
+    stdout: the install commands and their output go to stderr."""
+    spec = importlib.util.spec_from_file_location("dev_stdout", ROOT / "scripts" / "dev.py")
+    assert spec is not None
+    assert spec.loader is not None
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)
+    assert dev._install_step(sys.executable, "-c", "print('installed 3 packages')") == 0
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert "installed 3 packages" in err
+    assert err.startswith("+ ")
 
 
 def test_dev_py_installs_with_uv_and_falls_back_to_pip(monkeypatch: pytest.MonkeyPatch,
