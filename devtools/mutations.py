@@ -157,8 +157,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              (f"{PLAN}::test_mutating_call_while_planning_is_refused",)),
     # --- plan files -----------------------------------------------------------------------------
     Mutation("plan-resource-outside-targets", "each resource's account is among the targets",
-             "migrate/document.py", "        if res.account not in targets.accounts:",
-             "        if False:",
+             "migrate/document.py", "    if res.account not in targets.accounts:",
+             "    if False:",
              (f"{ERRORS}::test_plan_file_resource_outside_its_targets_is_refused",)),
     Mutation("plan-other-cluster", "a plan file cannot delete another ECS cluster",
              "migrate/document.py",
@@ -402,7 +402,7 @@ MUTATIONS: tuple[Mutation, ...] = (
              ("tests/test_e2e_json_always.py::test_json_document_when_the_run_stops_before_"
               "scanning",)),
     Mutation("stopped-document-applied", "a stopped run's document is not a plan file",
-             "migrate/document.py", "    if t is None:", "    if False:",
+             "migrate/document.py", '    if doc["targets"] is None:', "    if False:",
              ("tests/test_e2e_json_always.py::test_a_stopped_run_document_is_not_a_plan_file",)),
     Mutation("sigterm-default", "SIGTERM stops like Ctrl-C", "migrate/cli.py",
              "    previous = signal.signal(signal.SIGTERM, on_sigterm)",

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Render a defender-migrate JSON plan or apply result as Markdown for a CI job summary.
 
-The logic lives in `migrate.plan_summary`; this is its command-line entry point.
+The logic lives in `migrate.ci.plan_summary`; this is its command-line entry point.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from migrate.plan_summary import main  # noqa: E402
+from migrate.ci.plan_summary import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

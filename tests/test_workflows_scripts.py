@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate import ci_targets as migrate_targets
+from migrate.ci import targets as migrate_targets
 from stacks import stack_files as list_stacks
 
 
