@@ -25,7 +25,8 @@ SCRIPTS = ("list_stacks.py", "migrate_targets.py", "plan_summary.py", "gcp_oidc_
 # What those entry points import. The stack list and the Google sign-in run before anything is
 # installed: only their own modules. The migrate-plan jobs install the project first (their
 # python has its dependencies), and the summary reads plans through migrate.document.
-MODULES = ("stacks/__init__.py", "stacks/stack_files.py", "stacks/gcp_ci_credentials.py")
+MODULES = ("stacks/__init__.py", "stacks/ci/__init__.py", "stacks/ci/stack_files.py",
+           "stacks/ci/gcp_credentials.py", "devtools/__init__.py", "devtools/venv.py")
 PACKAGES = ("migrate",)
 
 FAKE = textwrap.dedent(
@@ -61,7 +62,7 @@ class Runner:
         for script in SCRIPTS:
             shutil.copy(ROOT / "scripts" / script, workspace / "scripts" / script)
         for module in MODULES:
-            (workspace / module).parent.mkdir(exist_ok=True)
+            (workspace / module).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / module, workspace / module)
         for package in PACKAGES:
             shutil.copytree(ROOT / package, workspace / package,
