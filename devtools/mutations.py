@@ -544,4 +544,20 @@ MUTATIONS: tuple[Mutation, ...] = (
              "if r.status not in (Status.DELETED, Status.ALREADY_GONE)]",
              "if r.status is Status.FAILED]",
              (f"{RULES_CLI}::test_rule_iam_waits_for_a_skipped_regional_resource",)),
+    # --- issue 19: apply's decisions as pure functions (tests without CliRunner or AWS) -------
+    Mutation("apply-deletes-in-unscanned-account", "nothing is deleted in an account that could "
+             "not be reached or scanned (its plan is incomplete)", "migrate/commands/apply.py",
+             " and r.account not in failed]", "]",
+             ("tests/migrate/test_apply_run.py::test_an_account_not_reached_keeps_its_deletes_as_"
+              "not_attempted",)),
+    Mutation("apply-unready-account-deleted", "the deletes of an account not ready for the "
+             "clean-up are refused", "migrate/commands/apply.py",
+             "else _refuse_unready(deletes, run.readiness)", "else []",
+             ("tests/migrate/test_apply_run.py::test_an_account_not_ready_has_its_deletes_refused_"
+              "unless_told_to_skip_the_check",)),
+    Mutation("apply-refused-exit-0", "apply exits 1 when an account was refused",
+             "migrate/commands/apply.py",
+             "EXIT_FAILED if not_done or where.refused or where.failed else",
+             "EXIT_FAILED if not_done or where.failed else",
+             ("tests/migrate/test_apply_run.py::test_exit_code",)),
 )
