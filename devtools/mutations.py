@@ -157,8 +157,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              (f"{PLAN}::test_mutating_call_while_planning_is_refused",)),
     # --- plan files -----------------------------------------------------------------------------
     Mutation("plan-resource-outside-targets", "each resource's account is among the targets",
-             "migrate/document.py", "        if res.account not in targets.accounts:",
-             "        if False:",
+             "migrate/document.py", "    if res.account not in targets.accounts:",
+             "    if False:",
              (f"{ERRORS}::test_plan_file_resource_outside_its_targets_is_refused",)),
     Mutation("plan-other-cluster", "a plan file cannot delete another ECS cluster",
              "migrate/document.py",
@@ -402,7 +402,7 @@ MUTATIONS: tuple[Mutation, ...] = (
              ("tests/test_e2e_json_always.py::test_json_document_when_the_run_stops_before_"
               "scanning",)),
     Mutation("stopped-document-applied", "a stopped run's document is not a plan file",
-             "migrate/document.py", "    if t is None:", "    if False:",
+             "migrate/document.py", '    if doc["targets"] is None:', "    if False:",
              ("tests/test_e2e_json_always.py::test_a_stopped_run_document_is_not_a_plan_file",)),
     Mutation("sigterm-default", "SIGTERM stops like Ctrl-C", "migrate/cli.py",
              "    previous = signal.signal(signal.SIGTERM, on_sigterm)",
@@ -560,4 +560,20 @@ MUTATIONS: tuple[Mutation, ...] = (
              ("tests/stacks/test_aws_config.py::test_regions_come_from_botocore_partition_data",
               "tests/test_contract_facts.py::test_every_region_the_stack_accepts_defender_"
               "migrate_accepts")),
+    # --- issue 19: apply's decisions as pure functions (tests without CliRunner or AWS) -------
+    Mutation("apply-deletes-in-unscanned-account", "nothing is deleted in an account that could "
+             "not be reached or scanned (its plan is incomplete)", "migrate/commands/apply.py",
+             " and r.account not in failed]", "]",
+             ("tests/migrate/test_apply_run.py::test_an_account_not_reached_keeps_its_deletes_as_"
+              "not_attempted",)),
+    Mutation("apply-unready-account-deleted", "the deletes of an account not ready for the "
+             "clean-up are refused", "migrate/commands/apply.py",
+             "else _refuse_unready(deletes, run.readiness)", "else []",
+             ("tests/migrate/test_apply_run.py::test_an_account_not_ready_has_its_deletes_refused_"
+              "unless_told_to_skip_the_check",)),
+    Mutation("apply-refused-exit-0", "apply exits 1 when an account was refused",
+             "migrate/commands/apply.py",
+             "EXIT_FAILED if not_done or where.refused or where.failed else",
+             "EXIT_FAILED if not_done or where.failed else",
+             ("tests/migrate/test_apply_run.py::test_exit_code",)),
 )

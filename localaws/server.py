@@ -108,6 +108,7 @@ def serve_in_thread(app: Any) -> Iterator[str]:
 
 @contextmanager
 def counting_moto_server() -> Iterator[tuple[str, CountingApp]]:
+    motofixes.install()  # the APIs defender-migrate calls that moto lacks, as the other servers
     app = CountingApp(moto_wsgi_app())
     with serve_in_thread(app) as endpoint:
         yield endpoint, app

@@ -106,6 +106,19 @@ class StrictRules:
                 pending.clear()
         return released
 
+    def _inject(self, service: str, operation: str) -> Response | None:
+        """The next failure waiting for `operation` (recorded as a refusal), or None."""
+        with self._lock:
+            injected = self._injections.get(operation)
+            if not injected:
+                return None
+            first = injected[0]
+            first.remaining -= 1
+            if first.remaining <= 0:
+                injected.pop(0)
+            self.refusals.append(Refusal(service, operation, first.code, "injected"))
+            return _error(first.code, first.message, first.status)
+
     def refused(self, operation: str | None = None, code: str | None = None) -> list[Refusal]:
         return [
             r
@@ -571,14 +584,9 @@ def install_strict_rules(
     ) -> Response | None:
         key = (model.service_model.service_name, model.name)
         with rules._lock:
-            injected = rules._injections.get(model.name)
-            if injected:
-                first = injected[0]
-                first.remaining -= 1
-                if first.remaining <= 0:
-                    injected.pop(0)
-                rules.refusals.append(Refusal(key[0], key[1], first.code, "injected"))
-                return _error(first.code, first.message, first.status)
+            injected = rules._inject(*key)
+            if injected is not None:
+                return injected
             rule = BEFORE.get(key)
             if rule is None or model.name in rules.disabled:
                 return None

@@ -109,67 +109,105 @@ def write(path: Path, doc: dict[str, Any]) -> None:
     path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
 
 
+class NotJSON(ValueError):
+    """The file is not (UTF-8) JSON; the message says where, in one line."""
+
+
+def read_json(path: Path) -> Any:
+    """The JSON document in `path`: OSError when it cannot be read, NotJSON when it is not
+    JSON. Shared by `load_plan` and the CI job summary (migrate/ci/plan_summary.py)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise NotJSON(f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
+    except UnicodeDecodeError as exc:
+        raise NotJSON(f"not JSON (not UTF-8 text: {exc.reason} at byte {exc.start})") from exc
+
+
+class _NotAPlan(Exception):
+    """What makes a document not a usable plan, with its JSON path; `load_plan` words it."""
+
+
 def load_plan(path: Path) -> tuple[Targets, list[Resource], dict[str, Readiness]]:
     """Read a plan file back; anything that is not one is a one-line error naming the problem
     and where it is (its JSON path)."""
     def bad(problem: str) -> InputError:
         return InputError(f"{path} is not a usable plan file: {problem}; "
-                           "make one with `defender-migrate trivy plan --out FILE`")
+                          "make one with `defender-migrate trivy plan --out FILE`")
 
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = read_json(path)
+        _check_document(doc)
+        t = doc["targets"]
+        targets = Targets(list(t["regions"]), list(t["accounts"]), t.get("role_name"))
+        resources = [Resource.from_json(r) for r in doc["resources"]]
+        _check_rows(targets, resources)
     except OSError as exc:
         raise InputError(f"cannot read plan file {path}: {exc.strerror}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise bad(f"not JSON ({exc})") from exc
+    except (NotJSON, _NotAPlan) as exc:
+        raise bad(str(exc)) from exc
+    readiness = {a: Readiness.from_json(r) for a, r in doc.get("readiness", {}).items()}
+    return targets, resources, readiness
+
+
+def _check_document(doc: Any) -> None:
+    """A plan of this version that the schema accepts and that got as far as its targets."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise bad(f"no \"format\": \"{FORMAT}\"")
+        raise _NotAPlan(f"no \"format\": \"{FORMAT}\"")
     if doc.get("version") != VERSION:
-        raise bad(f"version {doc.get('version')!r}, this tool reads version {VERSION}")
+        raise _NotAPlan(f"version {doc.get('version')!r}, this tool reads version {VERSION}")
     if doc.get("command") != "plan":
-        raise bad(f"$.command: it records {doc.get('command')!r}, not a plan")
+        raise _NotAPlan(f"$.command: it records {doc.get('command')!r}, not a plan")
     first = next(problems(doc), None)
     if first is not None:
-        raise bad(first)
-    t = doc["targets"]
-    if t is None:
-        raise bad("it records a run that stopped before scanning (see its errors)")
-    targets = Targets(list(t["regions"]), list(t["accounts"]), t.get("role_name"))
-    resources = [Resource.from_json(r) for r in doc["resources"]]
+        raise _NotAPlan(first)
+    if doc["targets"] is None:
+        raise _NotAPlan("it records a run that stopped before scanning (see its errors)")
+
+
+def _check_rows(targets: Targets, resources: list[Resource]) -> None:
+    """Regions AWS has, each resource once, within the plan's targets, and every delete one of
+    the scanner's resources: an edited plan file cannot widen what apply deletes."""
     known = known_regions()
     for i, region in enumerate(targets.regions):
         if region not in known:
-            raise bad(f"$.targets.regions[{i}]: unknown region {region!r}")
+            raise _NotAPlan(f"$.targets.regions[{i}]: unknown region {region!r}")
     seen: dict[tuple[str, str, str, str], int] = {}
     for i, res in enumerate(resources):
         where = f"$.resources[{i}]"
         if res.region != GLOBAL_REGION and res.region not in known:
-            raise bad(f"{where}.region: unknown region {res.region!r}")
+            raise _NotAPlan(f"{where}.region: unknown region {res.region!r}")
         if res.key in seen:
-            raise bad(f"{where}: {res.kind} {res.id} is listed twice (also at "
-                      f"$.resources[{seen[res.key]}])")
+            raise _NotAPlan(f"{where}: {res.kind} {res.id} is listed twice (also at "
+                            f"$.resources[{seen[res.key]}])")
         seen[res.key] = i
-        if (res.action is Action.DELETE and res.region != GLOBAL_REGION
-                and res.region not in targets.regions):
-            raise bad(f"{where}.region: it would delete {res.kind} {res.id} in {res.region}, "
-                      f"outside the plan's $.targets.regions ({', '.join(targets.regions)})")
-        if res.account not in targets.accounts:
-            raise bad(f"{where}.account: resource {res.id} is in account {res.account}, not "
-                      "among its targets")
-        if res.action is not Action.DELETE:
-            continue
-        if res.kind == "ecs-cluster" and res.id != CLUSTER_NAME:
-            raise bad(f"{where}.id: it would delete ECS cluster {res.id}, which is not the "
-                      "Trivy cluster")
-        if res.kind == "iam-role" and res.id not in TRIVY_ROLES:
-            raise bad(f"{where}.id: it would delete IAM role {res.id}, which is not one of the "
-                      "retired scanner's roles")
-        if res.kind == "iam-policy" and not _trivy_policy_arn(res):
-            raise bad(f"{where}.details.arn: it would delete IAM policy "
-                      f"{res.details.get('arn')!r}, which is not one of the retired scanner's "
-                      "policies")
-    readiness = {a: Readiness.from_json(r) for a, r in doc.get("readiness", {}).items()}
-    return targets, resources, readiness
+        _check_within_targets(where, res, targets)
+        if res.action is Action.DELETE:
+            _check_delete(where, res)
+
+
+def _check_within_targets(where: str, res: Resource, targets: Targets) -> None:
+    if (res.action is Action.DELETE and res.region != GLOBAL_REGION
+            and res.region not in targets.regions):
+        raise _NotAPlan(f"{where}.region: it would delete {res.kind} {res.id} in {res.region}, "
+                        f"outside the plan's $.targets.regions ({', '.join(targets.regions)})")
+    if res.account not in targets.accounts:
+        raise _NotAPlan(f"{where}.account: resource {res.id} is in account {res.account}, not "
+                        "among its targets")
+
+
+def _check_delete(where: str, res: Resource) -> None:
+    """Only the scanner's own cluster, roles and policies may be deleted."""
+    if res.kind == "ecs-cluster" and res.id != CLUSTER_NAME:
+        raise _NotAPlan(f"{where}.id: it would delete ECS cluster {res.id}, which is not the "
+                        "Trivy cluster")
+    if res.kind == "iam-role" and res.id not in TRIVY_ROLES:
+        raise _NotAPlan(f"{where}.id: it would delete IAM role {res.id}, which is not one of "
+                        "the retired scanner's roles")
+    if res.kind == "iam-policy" and not _trivy_policy_arn(res):
+        raise _NotAPlan(f"{where}.details.arn: it would delete IAM policy "
+                        f"{res.details.get('arn')!r}, which is not one of the retired scanner's "
+                        "policies")
 
 
 def _trivy_policy_arn(res: Resource) -> bool:

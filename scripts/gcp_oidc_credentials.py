@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write a Google credential file for GitHub Actions' OIDC token and print its path.
 
-The logic lives in `stacks.gcp_ci_credentials`; this is its command-line entry point.
+The logic lives in `stacks.ci.gcp_credentials`; this is its command-line entry point.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from stacks.gcp_ci_credentials import CredentialsError, write
+from stacks.ci.gcp_credentials import CredentialsError, write
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn the repository's MIGRATE_* variables into defender-migrate targeting options.
 
-The logic lives in `migrate.ci_targets`; this is its command-line entry point.
+The logic lives in `migrate.ci.targets`; this is its command-line entry point.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from migrate.ci_targets import main  # noqa: E402
+from migrate.ci.targets import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

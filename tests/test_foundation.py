@@ -80,3 +80,18 @@ def test_mypy_skips_the_top_level_init_of_every_provider_sdk_the_code_uses() -> 
     skipped = {module for override in config["tool"]["mypy"]["overrides"]
                if override.get("follow_imports") == "skip" for module in override["module"]}
     assert set(PROVIDERS.strip("()").split("|")) <= skipped
+
+
+def test_ci_helpers_are_imported_by_no_product_code_and_the_stacks_ones_need_no_install() -> None:
+    # README "Where CI helpers live": migrate/ci and stacks/ci serve the workflows only.
+    uses_ci = re.compile(r"^\s*(from (migrate|stacks)(\.ci\b| import ci\b)|import (migrate|"
+                         r"stacks)\.ci\b)", re.MULTILINE)
+    product = [p for package in ("migrate", "stacks") for p in (ROOT / package).rglob("*.py")
+               if p.relative_to(ROOT / package).parts[0] != "ci"]
+    assert product
+    assert [str(p) for p in product if uses_ci.search(p.read_text())] == []
+    # The stack matrix and the Google sign-in run before the project is installed.
+    imported = re.compile(r"^(?:from|import) ([\w.]+)", re.MULTILINE)
+    for module in (ROOT / "stacks" / "ci").glob("*.py"):
+        tops = {name.split(".")[0] for name in imported.findall(module.read_text())}
+        assert tops <= set(sys.stdlib_module_names) | {"__future__"}, module.name

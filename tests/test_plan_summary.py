@@ -1,4 +1,5 @@
-"""migrate/plan_summary.py: the Markdown job summary of a defender-migrate plan or apply result."""
+"""migrate/ci/plan_summary.py: the Markdown job summary of a defender-migrate plan or apply
+result."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from migrate import plan_summary
+from migrate.ci import plan_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 A1, A2 = "111111111111", "222222222222"
@@ -384,6 +385,18 @@ def test_large_documents_are_cut_at_a_group_boundary_with_a_note(
             json.dumps({"format": "defender-migrate/plan", "version": 1, "resources": ["vpc-1"]}),
             "resources[0] is not an object",
         ),
+        (
+            json.dumps({"format": "defender-migrate/plan", "version": 1, "resources": [
+                {"account": A1, "region": "us-east-1", "kind": "vpc", "id": "vpc-1",
+                 "action": "destroy"}]}),
+            "resources[0]: 'destroy' is not a valid Action",
+        ),
+        (
+            json.dumps({"format": "defender-migrate/plan", "version": 1, "resources": [
+                {"account": A1, "region": "us-east-1", "kind": "vpc", "id": "vpc-1",
+                 "action": "delete", "status": "exploded"}]}),
+            "resources[0]: 'exploded' is not a valid Status",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_1(
@@ -395,6 +408,17 @@ def test_bad_input_is_one_clear_line_and_exit_1(
     assert err.count("\n") == 1
     assert err.startswith(f"plan_summary.py: error: {tmp_path / 'plan.json'}: ")
     assert message in err
+
+
+def test_text_that_is_not_utf8_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "plan.json"
+    path.write_bytes(b'\xff{"format": "defender-migrate/plan"}')
+    assert plan_summary.main([str(path)]) == 1
+    assert capsys.readouterr().err == (
+        f"plan_summary.py: error: {path}: not JSON (not UTF-8 text: invalid start byte at "
+        "byte 0); was defender-migrate run with --output json?\n")
 
 
 def test_missing_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -341,6 +341,19 @@ def test_plan_job_uploads_the_plan_and_writes_the_job_summary() -> None:
     assert names.index("Verdict") == len(names) - 1
 
 
+def test_migrate_jobs_install_the_project_before_their_helper_scripts() -> None:
+    # scripts/plan_summary.py reads the document through migrate.document (jsonschema and the
+    # rest of the package's dependencies): it runs only after the install step.
+    jobs = load("migrate-plan")["jobs"]
+    for job, helpers in (("plan", ("Targets from the repository variables", "Summary")),
+                         ("apply", ("Summary",))):
+        names = [s.get("name") for s in jobs[job]["steps"]]
+        assert step_named(jobs[job], "Install defender-migrate")["run"] == (
+            "python -m pip install .")
+        for helper in helpers:
+            assert names.index("Install defender-migrate") < names.index(helper), (job, helper)
+
+
 def test_apply_job_consumes_that_plan_behind_an_approval() -> None:
     workflow = load("migrate-plan")
     job = workflow["jobs"]["apply"]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from migrate import ci_targets as migrate_targets
-from stacks import stack_files as list_stacks
+from migrate.ci import targets as migrate_targets
+from stacks.ci import stack_files as list_stacks
 
 
 def test_stacks_are_the_committed_stack_files(

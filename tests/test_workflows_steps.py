@@ -22,9 +22,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 SCRIPTS = ("list_stacks.py", "migrate_targets.py", "plan_summary.py", "gcp_oidc_credentials.py")
-# What those entry points import: a runner checks out the repository, nothing installed yet.
-MODULES = ("migrate/__init__.py", "migrate/plan_summary.py", "migrate/ci_targets.py",
-           "stacks/__init__.py", "stacks/stack_files.py", "stacks/gcp_ci_credentials.py")
+# What those entry points import. The stack list and the Google sign-in run before anything is
+# installed: only their own modules. The migrate-plan jobs install the project first (their
+# python has its dependencies), and the summary reads plans through migrate.document.
+MODULES = ("stacks/__init__.py", "stacks/ci/__init__.py", "stacks/ci/stack_files.py",
+           "stacks/ci/gcp_credentials.py", "devtools/__init__.py", "devtools/venv.py")
+PACKAGES = ("migrate",)
 
 FAKE = textwrap.dedent(
     """\
@@ -59,8 +62,11 @@ class Runner:
         for script in SCRIPTS:
             shutil.copy(ROOT / "scripts" / script, workspace / "scripts" / script)
         for module in MODULES:
-            (workspace / module).parent.mkdir(exist_ok=True)
+            (workspace / module).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / module, workspace / module)
+        for package in PACKAGES:
+            shutil.copytree(ROOT / package, workspace / package,
+                            ignore=shutil.ignore_patterns("__pycache__"))
         bin_dir = workspace / "_bin"
         bin_dir.mkdir()
         fake = bin_dir / "defender-migrate"

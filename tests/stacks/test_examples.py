@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from stacks import stack_files
+from stacks.ci import stack_files
 from stacks.config import StackConfig, load_config
 from stacks.offline.placeholders import RANDOM_UUID
 from stacks.offline.preview import Rendering, header, render

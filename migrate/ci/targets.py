@@ -38,52 +38,51 @@ def targets(env: Mapping[str, str]) -> list[str]:
     def get(name: str) -> str:
         return env.get(name, "").strip()
 
-    args: list[str] = []
-    regions = get("MIGRATE_REGIONS")
-    if regions.lower() == "all":
-        args.append("--all-regions")
-    elif regions:
-        bad = [r for r in _items(regions) if not REGION.match(r)]
-        if bad:
-            raise TargetsError(
-                f"MIGRATE_REGIONS: {', '.join(bad)} is not a region name "
-                "(expected e.g. us-east-1,eu-central-1 or all)"
-            )
-        args += ["--regions", ",".join(_items(regions))]
+    return [*_regions(get("MIGRATE_REGIONS")),
+            *_accounts(get("MIGRATE_ORGANIZATION").lower(), _items(get("MIGRATE_ACCOUNTS")),
+                       get("MIGRATE_ROLE_NAME"))]
 
-    organization = get("MIGRATE_ORGANIZATION").lower()
+
+def _regions(regions: str) -> list[str]:
+    if regions.lower() == "all":
+        return ["--all-regions"]
+    if not regions:
+        return []
+    bad = [r for r in _items(regions) if not REGION.match(r)]
+    if bad:
+        raise TargetsError(
+            f"MIGRATE_REGIONS: {', '.join(bad)} is not a region name "
+            "(expected e.g. us-east-1,eu-central-1 or all)"
+        )
+    return ["--regions", ",".join(_items(regions))]
+
+
+def _accounts(organization: str, accounts: list[str], role: str) -> list[str]:
     if organization not in TRUE | FALSE:
         raise TargetsError(f"MIGRATE_ORGANIZATION: {organization!r} is neither true nor false")
-    accounts = _items(get("MIGRATE_ACCOUNTS"))
-    role = get("MIGRATE_ROLE_NAME")
     if organization in TRUE and accounts:
         raise TargetsError(
             "MIGRATE_ACCOUNTS and MIGRATE_ORGANIZATION=true exclude each other; set only one"
         )
     if role and not ROLE_NAME.match(role):
         raise TargetsError(f"MIGRATE_ROLE_NAME: {role!r} is not an IAM role name")
-    if organization in TRUE or accounts:
-        if not role:
+    if not (organization in TRUE or accounts):
+        if role:
             raise TargetsError(
-                "MIGRATE_ROLE_NAME: needed to reach other accounts "
-                "(the role assumed in each of them)"
+                "MIGRATE_ROLE_NAME is set but neither MIGRATE_ACCOUNTS nor "
+                "MIGRATE_ORGANIZATION=true is: set one, or unset the role name"
             )
-        if accounts:
-            bad = [a for a in accounts if not ACCOUNT_ID.match(a)]
-            if bad:
-                raise TargetsError(
-                    f"MIGRATE_ACCOUNTS: {', '.join(bad)} is not a 12-digit AWS account ID"
-                )
-            args += ["--accounts", ",".join(accounts)]
-        else:
-            args.append("--organization")
-        args += ["--role-name", role]
-    elif role:
+        return []
+    if not role:
         raise TargetsError(
-            "MIGRATE_ROLE_NAME is set but neither MIGRATE_ACCOUNTS nor "
-            "MIGRATE_ORGANIZATION=true is: set one, or unset the role name"
+            "MIGRATE_ROLE_NAME: needed to reach other accounts "
+            "(the role assumed in each of them)"
         )
-    return args
+    bad = [a for a in accounts if not ACCOUNT_ID.match(a)]
+    if bad:
+        raise TargetsError(f"MIGRATE_ACCOUNTS: {', '.join(bad)} is not a 12-digit AWS account ID")
+    where = ["--accounts", ",".join(accounts)] if accounts else ["--organization"]
+    return [*where, "--role-name", role]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,14 +3,15 @@
     python scripts/plan_summary.py plan.json >> "$GITHUB_STEP_SUMMARY"   (the entry point)
 
 Resources are grouped per account and region: first what is (or was) deleted, in deletion
-order, then what is kept, with the reason. Standard library only, so it runs before (or
-without) installing the project.
+order, then what is kept, with the reason. The document is read with the tool's own model
+(`migrate.document`, `migrate.model`), so the summary reads what this release writes; both CI
+jobs install the project before this step. It tolerates a document's missing optional parts
+(an older or hand-trimmed file still renders) but refuses another format or version.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,29 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-PLAN_FORMAT = "defender-migrate/plan"
-SUPPORTED_VERSIONS = frozenset({1})
+from migrate.document import NotJSON, read_json
+from migrate.model import FORMAT, VERSION, Action, Resource, Status
+
+PLAN_FORMAT = FORMAT
+SUPPORTED_VERSIONS = frozenset({VERSION})
 REQUIRED_RESOURCE_FIELDS = ("account", "region", "kind", "id", "action")
-STATUSES = ("deleted", "already-gone", "failed", "skipped")
+STATUSES = tuple(Status)
 # GitHub rejects a step summary over 1 MiB; stay under it with room for other steps' text.
 DEFAULT_MAX_BYTES = 900_000
 
 
 class PlanError(Exception):
     """The input is not a defender-migrate plan; the message is one line."""
-
-
-@dataclass(frozen=True)
-class Resource:
-    account: str
-    region: str
-    kind: str
-    id: str
-    action: str
-    reason: str
-    order: int | None
-    status: str | None
-    error: str | None
 
 
 @dataclass(frozen=True)
@@ -65,18 +56,15 @@ def _resource(index: int, item: Any) -> Resource:
     missing = [field for field in REQUIRED_RESOURCE_FIELDS if item.get(field) in (None, "")]
     if missing:
         raise PlanError(f"resources[{index}] lacks {', '.join(missing)}")
+    try:
+        resource = Resource.from_json({**item, "reason": _text(item.get("reason"))})
+        resource.status = None if item.get("status") is None else Status(item["status"])
+    except (ValueError, TypeError) as exc:  # an unknown action or status, details not an object
+        raise PlanError(f"resources[{index}]: {exc}") from None
     order = item.get("order")
-    return Resource(
-        account=str(item["account"]),
-        region=str(item["region"]),
-        kind=str(item["kind"]),
-        id=str(item["id"]),
-        action=str(item["action"]),
-        reason=_text(item.get("reason")),
-        order=order if isinstance(order, int) and not isinstance(order, bool) else None,
-        status=None if item.get("status") is None else str(item["status"]),
-        error=None if item.get("error") in (None, "") else str(item["error"]),
-    )
+    resource.order = order if isinstance(order, int) and not isinstance(order, bool) else None
+    resource.error = None if item.get("error") in (None, "") else str(item["error"])
+    return resource
 
 
 def parse(raw: Any) -> Document:
@@ -115,18 +103,13 @@ def parse(raw: Any) -> Document:
 
 def load(path: Path) -> Document:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_json(path)
     except FileNotFoundError:
         raise PlanError("file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise PlanError(f"cannot read the file ({exc})") from None
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PlanError(
-            f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-            "was defender-migrate run with --output json?"
-        ) from None
+    except NotJSON as exc:
+        raise PlanError(f"{exc}; was defender-migrate run with --output json?") from None
     return parse(raw)
 
 
@@ -153,12 +136,13 @@ def _count(word: str, n: int) -> str:
 
 def headline(doc: Document) -> str:
     actions = Counter(r.action for r in doc.resources)
-    deletes, keeps = actions.get("delete", 0), actions.get("keep", 0)
+    deletes, keeps = actions.get(Action.DELETE, 0), actions.get(Action.KEEP, 0)
     accounts = {r.account for r in doc.resources}
     accounts |= {e["account"] for e in doc.errors if e["account"]}
     parts: list[str]
     if doc.is_apply:
-        statuses = Counter(r.status or "no status" for r in doc.resources if r.action == "delete")
+        statuses = Counter(r.status or "no status" for r in doc.resources
+                           if r.action is Action.DELETE)
         parts = [f"{statuses.get(s, 0)} {s}" for s in STATUSES if statuses.get(s)]
         parts += [f"{n} {s}" for s, n in sorted(statuses.items()) if s not in STATUSES]
         parts = parts or ["nothing to delete"]
@@ -171,14 +155,15 @@ def headline(doc: Document) -> str:
 
 
 def _group_table(resources: Sequence[Resource], is_apply: bool) -> list[str]:
-    deletes = sorted((r for r in resources if r.action == "delete"), key=_delete_key)
-    others = sorted((r for r in resources if r.action != "delete"), key=lambda r: (r.kind, r.id))
+    deletes = sorted((r for r in resources if r.action is Action.DELETE), key=_delete_key)
+    others = sorted((r for r in resources if r.action is not Action.DELETE),
+                    key=lambda r: (r.kind, r.id))
     header = ["#", "action", "kind", "id", "reason"]
     if is_apply:
         header += ["status", "error"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for number, resource in enumerate([*deletes, *others], start=1):
-        step = str(number) if resource.action == "delete" else ""
+        step = str(number) if resource.action is Action.DELETE else ""
         row = [
             step,
             cell(resource.action),
@@ -216,12 +201,12 @@ def render(doc: Document, *, title: str | None = None, max_bytes: int = DEFAULT_
     for resource in doc.resources:
         groups.setdefault((resource.account, resource.region), []).append(resource)
     # Groups with something to delete first: that is what a reviewer must look at.
-    keys = sorted(groups, key=lambda k: (all(r.action != "delete" for r in groups[k]), k))
+    keys = sorted(groups, key=lambda k: (all(r.action is not Action.DELETE for r in groups[k]), k))
 
     out = "\n".join(head) + "\n"
     for shown, key in enumerate(keys):
         resources = groups[key]
-        deletes = sum(r.action == "delete" for r in resources)
+        deletes = sum(r.action is Action.DELETE for r in resources)
         section = (
             "\n".join(
                 [
