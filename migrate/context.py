@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
@@ -19,13 +19,28 @@ from migrate.aws import Account, describe_error, error_code
 from migrate.fingerprint import IMAGE_ASSESSMENT_ROLE
 from migrate.model import Resource
 
+if TYPE_CHECKING:  # boto3-stubs is a dev dependency: the product never imports it
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_elb import ElasticLoadBalancingClient
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_route53 import Route53Client
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sts import STSClient
+    from mypy_boto3_vpc_lattice import VPCLatticeClient
+
 T = TypeVar("T")
+P = ParamSpec("P")
 # What a call can raise besides AWS's own errors: botocore's (timeouts, resets), and an answer it
 # cannot parse (ResponseParserError, or UnicodeDecodeError for bytes that are not text).
 NO_ANSWER: tuple[type[Exception], ...] = (BotoCoreError, ResponseParserError, UnicodeDecodeError)
 AWS_FAILURES: tuple[type[Exception], ...] = (ClientError, *NO_ANSWER)
-# A successful answer read for failures it reports itself: (audit result, extra fields).
-Judge = Callable[[Any], tuple[str, dict[str, Any]]]
+# What the audit log records of a successful answer: (result, extra fields).
+Verdict = tuple[str, dict[str, Any]]
+Judge = Callable[[Any], Verdict]
 
 
 class StopRequested(Exception):
@@ -77,25 +92,65 @@ class Ctx:
 
     def client(self, service: str, region: str | None = None) -> Any:
         """The run's client for the service and region; it signs as the active account
-        (callers run inside `ctx.account.active()`)."""
+        (callers run inside `ctx.account.active()`).
+
+        Untyped (`Any`): only kinds/vpc.py still calls it, until it uses the accessors below.
+        """
         return self.account.client(service, region or self.region)
 
-    def mutate(self, service: str, operation: str, resource: str, /, region: str | None = None,
-               judge: Judge | None = None, **params: Any) -> Any:
-        """Make one mutating call, recorded in the audit log whatever its result.
+    # Typed clients (boto3-stubs, for mypy only): every call and answer field read is checked.
+    # `region` None: the context's own.
+    def cloudformation(self, region: str | None = None) -> CloudFormationClient:
+        return cast("CloudFormationClient", self.client("cloudformation", region))
 
-        `judge` reads a successful answer that can still report failures of its own (the per-key
-        `Errors` of DeleteObjects): it returns the result to record and extra fields.
-        """
+    def ec2(self, region: str | None = None) -> EC2Client:
+        return cast("EC2Client", self.client("ec2", region))
+
+    def ecs(self, region: str | None = None) -> ECSClient:
+        return cast("ECSClient", self.client("ecs", region))
+
+    def elb(self, region: str | None = None) -> ElasticLoadBalancingClient:
+        return cast("ElasticLoadBalancingClient", self.client("elb", region))
+
+    def elbv2(self, region: str | None = None) -> ElasticLoadBalancingv2Client:
+        return cast("ElasticLoadBalancingv2Client", self.client("elbv2", region))
+
+    def iam(self) -> IAMClient:
+        return cast("IAMClient", self.client("iam"))
+
+    def logs(self, region: str | None = None) -> CloudWatchLogsClient:
+        return cast("CloudWatchLogsClient", self.client("logs", region))
+
+    def route53(self) -> Route53Client:
+        return cast("Route53Client", self.client("route53"))
+
+    def s3(self, region: str | None = None) -> S3Client:
+        return cast("S3Client", self.client("s3", region))
+
+    def sts(self, region: str | None = None) -> STSClient:
+        return cast("STSClient", self.client("sts", region))
+
+    def vpc_lattice(self, region: str | None = None) -> VPCLatticeClient:
+        return cast("VPCLatticeClient", self.client("vpc-lattice", region))
+
+    def audited(self, call: Callable[P, T], resource: str, /,
+                *args: P.args, **kwargs: P.kwargs) -> T:
+        """Make one mutating call, `call` a client's method (`ctx.iam().delete_role`), recorded
+        in the audit log whatever its result, under the operation's AWS name and the client's
+        region."""
+        return self.judged(_ok, call, resource, *args, **kwargs)
+
+    def judged(self, judge: Callable[[T], Verdict], call: Callable[P, T], resource: str, /,
+               *args: P.args, **kwargs: P.kwargs) -> T:
+        """`audited`, for an answer that can report failures of its own (the per-key `Errors`
+        of DeleteObjects): `judge` reads a successful answer and returns what to record."""
+        where, what = _operation(call)
         if self.audit is None:
-            raise ReadOnlyViolation(f"{service}:{operation} attempted while planning")
+            raise ReadOnlyViolation(f"{what} attempted while planning")
         if self.stop.is_set():
             raise StopRequested
-        method = getattr(self.client(service, region), _snake(operation))
-        where = region or self.region
-        what = f"{service}:{operation}"
         try:
-            answer = method(**params)
+            answer = call(*args, **kwargs)
         except ClientError as exc:
             self.audit.record(self.account.id, where, what, resource,
                               error_code(exc) or "Error", error=describe_error(exc))
@@ -110,9 +165,18 @@ class Ctx:
                 raise UnknownOutcome(f"no answer from AWS to {what} ({error}); it may or may "
                                      "not have been done") from exc
             raise
-        result, extra = judge(answer) if judge is not None else (OK, {})
+        result, extra = judge(answer)
         self.audit.record(self.account.id, where, what, resource, result, **extra)
         return answer
+
+    def mutate(self, service: str, operation: str, resource: str, /, region: str | None = None,
+               judge: Judge | None = None, **params: Any) -> Any:
+        """`judged` with the operation named by strings (`"ec2", "DeleteVpc"`): untyped. Only
+        kinds/vpc.py still calls it, until it uses `audited`."""
+        if self.audit is None:  # before asking for a client: planning never makes one for this
+            raise ReadOnlyViolation(f"{service}:{operation} attempted while planning")
+        method = getattr(self.client(service, region), _snake(operation))
+        return self.judged(judge or _ok, method, resource, **params)
 
     def recheck(self, res: Resource, exists: bool) -> None:
         """Record what a re-check found after a call whose outcome was unknown."""
@@ -135,6 +199,21 @@ class Ctx:
                     raise StopRequested from exc
                 delay = min(delay * 2, self.settings.retry_max_delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _ok(_: object) -> Verdict:
+    return OK, {}
+
+
+def _operation(call: Callable[..., object]) -> tuple[str, str]:
+    """(region, "service:Operation") of a client's bound method, as AWS names them
+    ("ec2:DeleteVpc"), from the client's own metadata."""
+    client: Any = getattr(call, "__self__", None)
+    if client is None:  # a bug: only a client's method is audited
+        raise TypeError(f"not an AWS client's method: {call!r}")
+    meta = client.meta
+    operation = meta.method_to_api_mapping[getattr(call, "__name__", "")]
+    return str(meta.region_name), f"{meta.service_model.service_name}:{operation}"
 
 
 def _snake(operation: str) -> str:

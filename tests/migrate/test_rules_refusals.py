@@ -87,13 +87,13 @@ def test_rule_organization_targets_active_accounts_only(listed: dict[str, str],
                                                         ids: list[str]) -> None:
     """Rule "--organization targets ACTIVE accounts only": SUSPENDED, PENDING_CLOSURE and
     CLOSED accounts are never targeted."""
-    accounts = [{"Id": "333333333333", **listed}, {"Id": "111111111111", "Status": "CLOSED"}]
+    accounts: Any = [{"Id": "333333333333", **listed}, {"Id": "111111111111", "Status": "CLOSED"}]
     assert active_accounts(accounts) == ids
 
 
 def test_rule_organization_accounts_are_sorted() -> None:
     """Rule "--organization targets ACTIVE accounts only": the result is stable."""
-    listed = [{"Id": i, "Status": "ACTIVE"} for i in ("333333333333", "111111111111")]
+    listed: Any = [{"Id": i, "Status": "ACTIVE"} for i in ("333333333333", "111111111111")]
     assert active_accounts(listed) == ["111111111111", "333333333333"]
 
 
@@ -133,7 +133,7 @@ READINESS = {
 
 @pytest.mark.parametrize(("role", "ready", "says"), list(READINESS.values()),
                          ids=list(READINESS))
-def test_rule_mdvm_readiness(role: dict[str, Any] | None, ready: bool, says: str) -> None:
+def test_rule_mdvm_readiness(role: Any, ready: bool, says: str) -> None:
     """Rule "MDVM readiness": ready only when the image-assessment role exists and trusts
     Defender's OIDC provider of this account for the containers audience."""
     found = assess(ROLE, role, ACCOUNT)
