@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
+from botocore.client import ClientMeta
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
@@ -173,8 +174,6 @@ class Ctx:
                judge: Judge | None = None, **params: Any) -> Any:
         """`judged` with the operation named by strings (`"ec2", "DeleteVpc"`): untyped. Only
         kinds/vpc.py still calls it, until it uses `audited`."""
-        if self.audit is None:  # before asking for a client: planning never makes one for this
-            raise ReadOnlyViolation(f"{service}:{operation} attempted while planning")
         method = getattr(self.client(service, region), _snake(operation))
         return self.judged(judge or _ok, method, resource, **params)
 
@@ -208,12 +207,12 @@ def _ok(_: object) -> Verdict:
 def _operation(call: Callable[..., object]) -> tuple[str, str]:
     """(region, "service:Operation") of a client's bound method, as AWS names them
     ("ec2:DeleteVpc"), from the client's own metadata."""
-    client: Any = getattr(call, "__self__", None)
+    client = getattr(call, "__self__", None)
     if client is None:  # a bug: only a client's method is audited
         raise TypeError(f"not an AWS client's method: {call!r}")
-    meta = client.meta
+    meta: ClientMeta = client.meta
     operation = meta.method_to_api_mapping[getattr(call, "__name__", "")]
-    return str(meta.region_name), f"{meta.service_model.service_name}:{operation}"
+    return meta.region_name, f"{meta.service_model.service_name}:{operation}"
 
 
 def _snake(operation: str) -> str:
