@@ -9,7 +9,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, Protocol, TypeVar
 
 from botocore.client import ClientMeta
 from botocore.exceptions import BotoCoreError, ClientError
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # boto3-stubs is a dev dependency: the product never imports 
     from mypy_boto3_vpc_lattice import VPCLatticeClient
 
 T = TypeVar("T")
+C_co = TypeVar("C_co", covariant=True)
 P = ParamSpec("P")
 # What a call can raise besides AWS's own errors: botocore's (timeouts, resets), and an answer it
 # cannot parse (ResponseParserError, or UnicodeDecodeError for bytes that are not text).
@@ -80,6 +82,21 @@ def _quiet(_: str) -> None:
     return None
 
 
+class ClientOf(Protocol[C_co]):
+    def __call__(self, region: str | None = None) -> C_co: ...
+
+
+class TypedClient(Generic[C_co]):
+    """`ctx.<service>(region=None)`: the run's client for one service (`Ctx.client`), typed as
+    boto3-stubs' class for it; `region` None is the context's own."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+
+    def __get__(self, ctx: Ctx, owner: type[Ctx] | None = None) -> ClientOf[C_co]:
+        return partial(ctx.client, self.service)
+
+
 @dataclass
 class Ctx:
     """Everything one worker needs for one account and region."""
@@ -99,40 +116,18 @@ class Ctx:
         """
         return self.account.client(service, region or self.region)
 
-    # Typed clients (boto3-stubs, for mypy only): every call and answer field read is checked.
-    # `region` None: the context's own.
-    def cloudformation(self, region: str | None = None) -> CloudFormationClient:
-        return cast("CloudFormationClient", self.client("cloudformation", region))
-
-    def ec2(self, region: str | None = None) -> EC2Client:
-        return cast("EC2Client", self.client("ec2", region))
-
-    def ecs(self, region: str | None = None) -> ECSClient:
-        return cast("ECSClient", self.client("ecs", region))
-
-    def elb(self, region: str | None = None) -> ElasticLoadBalancingClient:
-        return cast("ElasticLoadBalancingClient", self.client("elb", region))
-
-    def elbv2(self, region: str | None = None) -> ElasticLoadBalancingv2Client:
-        return cast("ElasticLoadBalancingv2Client", self.client("elbv2", region))
-
-    def iam(self) -> IAMClient:
-        return cast("IAMClient", self.client("iam"))
-
-    def logs(self, region: str | None = None) -> CloudWatchLogsClient:
-        return cast("CloudWatchLogsClient", self.client("logs", region))
-
-    def route53(self) -> Route53Client:
-        return cast("Route53Client", self.client("route53"))
-
-    def s3(self, region: str | None = None) -> S3Client:
-        return cast("S3Client", self.client("s3", region))
-
-    def sts(self, region: str | None = None) -> STSClient:
-        return cast("STSClient", self.client("sts", region))
-
-    def vpc_lattice(self, region: str | None = None) -> VPCLatticeClient:
-        return cast("VPCLatticeClient", self.client("vpc-lattice", region))
+    # The run's clients, typed (boto3-stubs: for mypy only): `ctx.ec2()`, `ctx.s3(region)`.
+    cloudformation: ClassVar[TypedClient[CloudFormationClient]] = TypedClient("cloudformation")
+    ec2: ClassVar[TypedClient[EC2Client]] = TypedClient("ec2")
+    ecs: ClassVar[TypedClient[ECSClient]] = TypedClient("ecs")
+    elb: ClassVar[TypedClient[ElasticLoadBalancingClient]] = TypedClient("elb")
+    elbv2: ClassVar[TypedClient[ElasticLoadBalancingv2Client]] = TypedClient("elbv2")
+    iam: ClassVar[TypedClient[IAMClient]] = TypedClient("iam")
+    logs: ClassVar[TypedClient[CloudWatchLogsClient]] = TypedClient("logs")
+    route53: ClassVar[TypedClient[Route53Client]] = TypedClient("route53")
+    s3: ClassVar[TypedClient[S3Client]] = TypedClient("s3")
+    sts: ClassVar[TypedClient[STSClient]] = TypedClient("sts")
+    vpc_lattice: ClassVar[TypedClient[VPCLatticeClient]] = TypedClient("vpc-lattice")
 
     def audited(self, call: Callable[P, T], resource: str, /,
                 *args: P.args, **kwargs: P.kwargs) -> T:
