@@ -202,10 +202,9 @@ def _ok(_: object) -> Verdict:
 def _operation(call: Callable[..., object]) -> tuple[str, str]:
     """(region, "service:Operation") of a client's bound method, as AWS names them
     ("ec2:DeleteVpc"), from the client's own metadata."""
-    client = getattr(call, "__self__", None)
-    if client is None:  # a bug: only a client's method is audited
+    meta: ClientMeta | None = getattr(getattr(call, "__self__", None), "meta", None)
+    if meta is None:  # a bug: only a client's method is audited
         raise TypeError(f"not an AWS client's method: {call!r}")
-    meta: ClientMeta = client.meta
     operation = meta.method_to_api_mapping[getattr(call, "__name__", "")]
     return meta.region_name, f"{meta.service_model.service_name}:{operation}"
 

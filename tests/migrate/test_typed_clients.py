@@ -15,6 +15,7 @@ from typing import cast
 import botocore.session
 import pytest
 
+from migrate.audit import AuditLog
 from migrate.aws import Account, SessionFactory
 from migrate.context import Ctx, TypedClient
 
@@ -95,3 +96,14 @@ def test_the_product_runs_without_the_type_stubs() -> None:
                          cwd=ROOT, check=False)
     assert (out.returncode, out.stdout.splitlines()[-1]) == (0, "exit 0"), out.stderr
     assert "--regions" in out.stdout
+
+
+def test_only_a_clients_method_is_audited(tmp_path: Path) -> None:
+    """`Ctx.audited` names the call from the client's metadata: anything else is refused
+    before it runs, never made unaudited or under a wrong name."""
+    ran: list[str] = []
+    ctx = Ctx(cast(Account, Asked()), "us-east-1", audit=AuditLog(tmp_path / "audit.jsonl"))
+    with pytest.raises(TypeError, match="not an AWS client's method"):
+        ctx.audited(ran.append, "vpc-1", "called")
+    assert ran == []
+    assert (tmp_path / "audit.jsonl").read_text(encoding="utf-8") == ""  # nothing was called
