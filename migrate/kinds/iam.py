@@ -171,9 +171,9 @@ def _policies(ctx: Ctx, partition: str, deleted_roles: set[str],
 def _attachments(iam: IAMClient, arn: str) -> list[str]:
     found: list[str] = []
     for page in iam.get_paginator("list_entities_for_policy").paginate(PolicyArn=arn):
-        found += [f"role {r.get('RoleName')}" for r in page.get("PolicyRoles", [])]
-        found += [f"user {u.get('UserName')}" for u in page.get("PolicyUsers", [])]
-        found += [f"group {g.get('GroupName')}" for g in page.get("PolicyGroups", [])]
+        found += [f"role {r['RoleName']}" for r in page.get("PolicyRoles", [])]
+        found += [f"user {u['UserName']}" for u in page.get("PolicyUsers", [])]
+        found += [f"group {g['GroupName']}" for g in page.get("PolicyGroups", [])]
     return found
 
 

@@ -102,7 +102,7 @@ def test_rule_organization_accounts_are_sorted() -> None:
 ROLE = "MDCContainersImageAssessmentRole"
 
 
-def _role(trust: dict[str, Any] | None, partition: str = "aws") -> dict[str, Any]:
+def _role(trust: dict[str, Any] | str | None, partition: str = "aws") -> dict[str, Any]:
     role: dict[str, Any] = {"RoleName": ROLE, "Arn": f"arn:{partition}:iam::{ACCOUNT}:role/{ROLE}"}
     if trust is not None:
         role["AssumeRolePolicyDocument"] = trust
@@ -123,6 +123,8 @@ READINESS = {
     "no-role": (None, False, f"no IAM role {ROLE}: MDVM image assessment is not onboarded in "
                 "this account"),
     "role-without-trust-document": (_role(None), False, "exists but"),
+    # boto3 leaves a document it cannot decode as text: it trusts nobody (was a crash).
+    "undecoded-trust-document": (_role("%7B%22Statement%22"), False, "it trusts nobody"),
     "other-audience": (_role(_trust(audience="api://other")), False, "audience"),
     "other-account-provider": (_role(_trust(oidc_provider_arn("aws", OTHER))), False, "trusts"),
     "other-partition": (_role(_trust(), partition="aws-cn"), False, "trusts"),
