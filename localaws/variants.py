@@ -6,7 +6,7 @@ migration must keep the VPC and everything in it. Each takes the `TrivyIds` of
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import boto3
 
@@ -14,6 +14,7 @@ from localaws.seed import EXAMPLE_AMI, TRIVY_NAME, TrivyIds, create_bucket, triv
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_route53.literals import VPCRegionType
 
 
 
@@ -272,7 +273,7 @@ def add_private_hosted_zone(session: boto3.Session, ids: TrivyIds) -> str:
     route53 = session.client("route53")
     return str(route53.create_hosted_zone(
         Name="internal.example.com", CallerReference=f"seed-{ids.vpc_id}",
-        VPC={"VPCRegion": ids.region, "VPCId": ids.vpc_id},
+        VPC={"VPCRegion": cast("VPCRegionType", ids.region), "VPCId": ids.vpc_id},
         HostedZoneConfig={"PrivateZone": True, "Comment": "someone's private zone"},
     )["HostedZone"]["Id"]).rsplit("/", 1)[-1]
 

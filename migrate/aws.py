@@ -20,14 +20,15 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import botocore.loaders
 import botocore.session
 import botocore.utils
+from botocore.client import BaseClient
 from botocore.config import Config
-from botocore.credentials import DeferredRefreshableCredentials, ReadOnlyCredentials
+from botocore.credentials import Credentials, DeferredRefreshableCredentials, ReadOnlyCredentials
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -38,6 +39,10 @@ from botocore.exceptions import (
 
 from migrate import __version__
 from migrate.errors import CredentialsError, InputError, MigrateError
+
+if TYPE_CHECKING:  # boto3-stubs is a dev dependency: the product never imports it
+    from mypy_boto3_organizations import OrganizationsClient
+    from mypy_boto3_sts import STSClient
 
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 8},
@@ -88,19 +93,30 @@ class Arn:
     resource: str
 
     @classmethod
-    def parse(cls, text: str) -> Arn:
+    def parse(cls, text: str, *, colons: bool = False) -> Arn:
         """The fields of `text`; ValueError unless it has exactly six. A colon inside the resource
         is refused too (botocore's ArnParser would accept it): no IAM or STS ARN has one, and a
-        plan file's ARN must not slip a look-alike past the exact checks that way."""
-        parts = text.split(":")
+        plan file's ARN must not slip a look-alike past the exact checks that way. `colons`:
+        the resource may hold some (ECS: `task-definition/family:3`)."""
+        parts = text.split(":", 5 if colons else -1)
         if len(parts) != 6 or parts[0] != "arn":
             raise ValueError(f"not an ARN: {text!r}")
         return cls(*parts[1:])
 
     @property
     def name(self) -> str:
-        """The resource's last segment: an IAM role's or policy's name without its path."""
+        """The resource's last segment: an IAM role's or policy's name without its path, an
+        ECS cluster's, service's or task's name or ID."""
         return self.resource.rsplit("/", 1)[-1]
+
+    @classmethod
+    def name_of(cls, text: str) -> str:
+        """The name an ARN ends in (`name`, colons allowed), or `text` itself when it is not an
+        ARN: ECS takes a role by its short name or its ARN."""
+        try:
+            return cls.parse(text, colons=True).name
+        except ValueError:
+            return text
 
 
 def error_code(exc: BaseException) -> str:
@@ -146,15 +162,14 @@ class ActiveAccountCredentials:
 
     method = "defender-migrate-account"
 
-    def _current(self) -> Any:
+    def _current(self) -> Credentials:
         account = _ACTIVE.get()
         if account is None:  # a bug: every call is made inside Account.active()
             raise RuntimeError("AWS call made outside of any account")
         return account.credentials()
 
     def get_frozen_credentials(self) -> ReadOnlyCredentials:
-        frozen: ReadOnlyCredentials = self._current().get_frozen_credentials()
-        return frozen
+        return self._current().get_frozen_credentials()
 
     def get_deferred_property(self, name: str) -> Callable[[], Any]:
         return lambda: getattr(self._current(), name, None)
@@ -183,7 +198,7 @@ class SessionFactory:
     hook: SessionHook | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _base: boto3.Session | None = field(default=None, repr=False)
-    _clients: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
+    _clients: dict[tuple[str, str], BaseClient] = field(default_factory=dict, repr=False)
     _routed: boto3.Session | None = field(default=None, repr=False)
 
     def _finish(self, session: boto3.Session) -> boto3.Session:
@@ -207,7 +222,7 @@ class SessionFactory:
                     ) from exc
             return self._base
 
-    def base_client(self, service: str, region: str) -> Any:
+    def base_client(self, service: str, region: str) -> BaseClient:
         """A client with the caller's own credentials (not routed through an account)."""
         key = ("base:" + service, region)
         session = self.base()
@@ -217,7 +232,13 @@ class SessionFactory:
                     service, region_name=region, config=CLIENT_CONFIG)
             return self._clients[key]
 
-    def client(self, service: str, region: str) -> Any:
+    def base_sts(self, region: str) -> STSClient:
+        return cast("STSClient", self.base_client("sts", region))
+
+    def base_organizations(self, region: str) -> OrganizationsClient:
+        return cast("OrganizationsClient", self.base_client("organizations", region))
+
+    def client(self, service: str, region: str) -> BaseClient:
         """The run's client for a service and region; it signs as the active account."""
         with self._lock:
             if self._routed is None:
@@ -249,23 +270,27 @@ class Account:
     role_arn: str | None = None
     region: str = "us-east-1"  # where AssumeRole goes
     clock: Clock | None = None  # botocore's clock unless given (tests)
-    _credentials: Any = field(default=None, repr=False)
+    _credentials: Credentials | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _reach_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _unreachable: AccountUnreachable | None = field(default=None, repr=False)
 
     def _assume(self) -> dict[str, str]:
-        sts = self.factory.base_client("sts", self.region)
-        creds = sts.assume_role(RoleArn=self.role_arn,
-                                RoleSessionName=SESSION_NAME)["Credentials"]
+        if self.role_arn is None:  # a bug: credentials() assumes only when there is a role
+            raise RuntimeError(f"account {self.id} has no role to assume")
+        creds = self.factory.base_sts(self.region).assume_role(
+            RoleArn=self.role_arn, RoleSessionName=SESSION_NAME)["Credentials"]
         return {"access_key": creds["AccessKeyId"], "secret_key": creds["SecretAccessKey"],
                 "token": creds["SessionToken"], "expiry_time": creds["Expiration"].isoformat()}
 
-    def credentials(self) -> Any:
+    def credentials(self) -> Credentials:
         with self._lock:
             if self._credentials is None:
                 if self.role_arn is None:
-                    self._credentials = self.factory.base()._session.get_credentials()
+                    own = self.factory.base()._session.get_credentials()
+                    if own is None:  # botocore's own error: a call fails as without credentials
+                        raise NoCredentialsError
+                    self._credentials = own
                 else:
                     extra = {} if self.clock is None else {"time_fetcher": self.clock}
                     self._credentials = DeferredRefreshableCredentials(
@@ -298,14 +323,17 @@ class Account:
         finally:
             _ACTIVE.reset(token)
 
-    def client(self, service: str, region: str) -> Any:
+    def client(self, service: str, region: str) -> BaseClient:
         return self.factory.client(service, region)
 
+    def sts(self, region: str) -> STSClient:
+        return cast("STSClient", self.client("sts", region))
 
-def _identity(sts: Any, what: str) -> tuple[str, str]:
+
+def _identity(sts: STSClient, what: str) -> tuple[str, str]:
     try:
         identity = sts.get_caller_identity()
-        return str(identity["Account"]), Arn.parse(str(identity["Arn"])).partition
+        return identity["Account"], Arn.parse(identity["Arn"]).partition
     except NoCredentialsError as exc:
         raise CredentialsError(
             "no AWS credentials found: set AWS_PROFILE or use --profile, run `aws sso login`, "
@@ -324,7 +352,7 @@ def _identity(sts: Any, what: str) -> tuple[str, str]:
 
 def caller_identity(factory: SessionFactory, region: str, what: str) -> tuple[str, str]:
     """(account, partition) of the caller's own credentials, or one clear line on failure."""
-    return _identity(factory.base_client("sts", region), what)
+    return _identity(factory.base_sts(region), what)
 
 
 def check_account(account: Account, region: str) -> None:
@@ -332,7 +360,7 @@ def check_account(account: Account, region: str) -> None:
     what = f"account {account.id}" + (f" via {account.role_arn}" if account.role_arn else "")
     with account.active():
         account.reach()  # AccountUnreachable: the caller decides whether the others go on
-        actual = _identity(account.client("sts", region), what)[0]
+        actual = _identity(account.sts(region), what)[0]
     if actual != account.id:
         raise CredentialsError(
             f"the credentials for {what} belong to account {actual}, not {account.id}"

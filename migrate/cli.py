@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import pairwise
 from types import FrameType
 from typing import Any, NoReturn
 
@@ -71,9 +72,8 @@ def _wants_json(app: App, argv: list[str]) -> bool:
     if app.output == "json":
         return True
     # The top-level options were not parsed (the error is in them): read the flag as given.
-    pairs = zip(argv, [*argv[1:], ""], strict=True)
     return any(a in ("-ojson", "--output=json") or (a in ("-o", "--output") and b == "json")
-               for a, b in pairs)
+               for a, b in pairwise([*argv, ""]))
 
 
 def _stopped_document(app: App, argv: list[str], error: str) -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, Protocol, TypeVar
 
+from botocore.client import ClientMeta
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
@@ -19,13 +21,29 @@ from migrate.aws import Account, describe_error, error_code
 from migrate.fingerprint import IMAGE_ASSESSMENT_ROLE
 from migrate.model import Resource
 
+if TYPE_CHECKING:  # boto3-stubs is a dev dependency: the product never imports it
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_elb import ElasticLoadBalancingClient
+    from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_route53 import Route53Client
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sts import STSClient
+    from mypy_boto3_vpc_lattice import VPCLatticeClient
+
 T = TypeVar("T")
+C_co = TypeVar("C_co", covariant=True)
+P = ParamSpec("P")
 # What a call can raise besides AWS's own errors: botocore's (timeouts, resets), and an answer it
 # cannot parse (ResponseParserError, or UnicodeDecodeError for bytes that are not text).
 NO_ANSWER: tuple[type[Exception], ...] = (BotoCoreError, ResponseParserError, UnicodeDecodeError)
 AWS_FAILURES: tuple[type[Exception], ...] = (ClientError, *NO_ANSWER)
-# A successful answer read for failures it reports itself: (audit result, extra fields).
-Judge = Callable[[Any], tuple[str, dict[str, Any]]]
+# What the audit log records of a successful answer: (result, extra fields).
+Verdict = tuple[str, dict[str, Any]]
+Judge = Callable[[Any], Verdict]
 
 
 class StopRequested(Exception):
@@ -64,6 +82,21 @@ def _quiet(_: str) -> None:
     return None
 
 
+class ClientOf(Protocol[C_co]):
+    def __call__(self, region: str | None = None) -> C_co: ...
+
+
+class TypedClient(Generic[C_co]):
+    """`ctx.<service>(region=None)`: the run's client for one service (`Ctx.client`), typed as
+    boto3-stubs' class for it; `region` None is the context's own."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+
+    def __get__(self, ctx: Ctx, owner: type[Ctx] | None = None) -> ClientOf[C_co]:
+        return partial(ctx.client, self.service)
+
+
 @dataclass
 class Ctx:
     """Everything one worker needs for one account and region."""
@@ -77,25 +110,43 @@ class Ctx:
 
     def client(self, service: str, region: str | None = None) -> Any:
         """The run's client for the service and region; it signs as the active account
-        (callers run inside `ctx.account.active()`)."""
+        (callers run inside `ctx.account.active()`).
+
+        Untyped (`Any`): only kinds/vpc.py still calls it, until it uses the accessors below.
+        """
         return self.account.client(service, region or self.region)
 
-    def mutate(self, service: str, operation: str, resource: str, /, region: str | None = None,
-               judge: Judge | None = None, **params: Any) -> Any:
-        """Make one mutating call, recorded in the audit log whatever its result.
+    # The run's clients, typed (boto3-stubs: for mypy only): `ctx.ec2()`, `ctx.s3(region)`.
+    cloudformation: ClassVar[TypedClient[CloudFormationClient]] = TypedClient("cloudformation")
+    ec2: ClassVar[TypedClient[EC2Client]] = TypedClient("ec2")
+    ecs: ClassVar[TypedClient[ECSClient]] = TypedClient("ecs")
+    elb: ClassVar[TypedClient[ElasticLoadBalancingClient]] = TypedClient("elb")
+    elbv2: ClassVar[TypedClient[ElasticLoadBalancingv2Client]] = TypedClient("elbv2")
+    iam: ClassVar[TypedClient[IAMClient]] = TypedClient("iam")
+    logs: ClassVar[TypedClient[CloudWatchLogsClient]] = TypedClient("logs")
+    route53: ClassVar[TypedClient[Route53Client]] = TypedClient("route53")
+    s3: ClassVar[TypedClient[S3Client]] = TypedClient("s3")
+    sts: ClassVar[TypedClient[STSClient]] = TypedClient("sts")
+    vpc_lattice: ClassVar[TypedClient[VPCLatticeClient]] = TypedClient("vpc-lattice")
 
-        `judge` reads a successful answer that can still report failures of its own (the per-key
-        `Errors` of DeleteObjects): it returns the result to record and extra fields.
-        """
+    def audited(self, call: Callable[P, T], resource: str, /,
+                *args: P.args, **kwargs: P.kwargs) -> T:
+        """Make one mutating call, `call` a client's method (`ctx.iam().delete_role`), recorded
+        in the audit log whatever its result, under the operation's AWS name and the client's
+        region."""
+        return self.judged(_ok, call, resource, *args, **kwargs)
+
+    def judged(self, judge: Callable[[T], Verdict], call: Callable[P, T], resource: str, /,
+               *args: P.args, **kwargs: P.kwargs) -> T:
+        """`audited`, for an answer that can report failures of its own (the per-key `Errors`
+        of DeleteObjects): `judge` reads a successful answer and returns what to record."""
+        where, what = _operation(call)
         if self.audit is None:
-            raise ReadOnlyViolation(f"{service}:{operation} attempted while planning")
+            raise ReadOnlyViolation(f"{what} attempted while planning")
         if self.stop.is_set():
             raise StopRequested
-        method = getattr(self.client(service, region), _snake(operation))
-        where = region or self.region
-        what = f"{service}:{operation}"
         try:
-            answer = method(**params)
+            answer = call(*args, **kwargs)
         except ClientError as exc:
             self.audit.record(self.account.id, where, what, resource,
                               error_code(exc) or "Error", error=describe_error(exc))
@@ -110,9 +161,16 @@ class Ctx:
                 raise UnknownOutcome(f"no answer from AWS to {what} ({error}); it may or may "
                                      "not have been done") from exc
             raise
-        result, extra = judge(answer) if judge is not None else (OK, {})
+        result, extra = judge(answer)
         self.audit.record(self.account.id, where, what, resource, result, **extra)
         return answer
+
+    def mutate(self, service: str, operation: str, resource: str, /, region: str | None = None,
+               judge: Judge | None = None, **params: Any) -> Any:
+        """`judged` with the operation named by strings (`"ec2", "DeleteVpc"`): untyped. Only
+        kinds/vpc.py still calls it, until it uses `audited`."""
+        method = getattr(self.client(service, region), _snake(operation))
+        return self.judged(judge or _ok, method, resource, **params)
 
     def recheck(self, res: Resource, exists: bool) -> None:
         """Record what a re-check found after a call whose outcome was unknown."""
@@ -135,6 +193,20 @@ class Ctx:
                     raise StopRequested from exc
                 delay = min(delay * 2, self.settings.retry_max_delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _ok(_: object) -> Verdict:
+    return OK, {}
+
+
+def _operation(call: Callable[..., object]) -> tuple[str, str]:
+    """(region, "service:Operation") of a client's bound method, as AWS names them
+    ("ec2:DeleteVpc"), from the client's own metadata."""
+    meta: ClientMeta | None = getattr(getattr(call, "__self__", None), "meta", None)
+    if meta is None:  # a bug: only a client's method is audited
+        raise TypeError(f"not an AWS client's method: {call!r}")
+    operation = meta.method_to_api_mapping[getattr(call, "__name__", "")]
+    return meta.region_name, f"{meta.service_model.service_name}:{operation}"
 
 
 def _snake(operation: str) -> str:

@@ -7,6 +7,7 @@ from itertools import groupby
 from rich.console import Console
 from rich.table import Table
 
+from migrate.aws import Arn
 from migrate.model import Action, Resource, ScanError, Status
 from migrate.readiness import FIX, Readiness
 
@@ -51,7 +52,7 @@ def tables(console: Console, resources: list[Resource], errors: list[ScanError],
 def short_id(id_: str) -> str:
     """An ECS ARN's last part (its task, service or instance ID) is unique in the table; the
     JSON document keeps the whole ARN."""
-    return id_.rsplit("/", 1)[-1] if id_.startswith("arn:") else id_
+    return Arn.name_of(id_)
 
 
 def readiness(console: Console, found: dict[str, Readiness]) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -24,6 +24,9 @@ from migrate.errors import CredentialsError, InputError, RefusedError
 from migrate.fingerprint import DEFAULT_REGIONS
 from migrate.model import ALL_REGIONS, ScanError
 from migrate.runner import default_workers, run_all
+
+if TYPE_CHECKING:  # boto3-stubs is a dev dependency: the product never imports it
+    from mypy_boto3_organizations.type_defs import AccountTypeDef
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 
@@ -71,8 +74,7 @@ def parse_regions(value: str | None) -> list[str] | None:
 
 def organization_accounts(factory: SessionFactory, region: str) -> list[str]:
     try:
-        org = factory.base_client("organizations", region)
-        pages = org.get_paginator("list_accounts").paginate()
+        pages = factory.base_organizations(region).get_paginator("list_accounts").paginate()
         return active_accounts(a for page in pages for a in page["Accounts"])
     except (ClientError, BotoCoreError) as exc:
         raise CredentialsError(
@@ -81,7 +83,7 @@ def organization_accounts(factory: SessionFactory, region: str) -> list[str]:
         ) from exc
 
 
-def active_accounts(listed: Iterable[Mapping[str, Any]]) -> list[str]:
+def active_accounts(listed: Iterable[AccountTypeDef]) -> list[str]:
     """Only ACTIVE accounts: a SUSPENDED, PENDING_CLOSURE or CLOSED one cannot be cleaned (its
     role cannot be assumed) and must not be targeted. `Status` is ListAccounts' field; `State`
     is the newer one that replaces it."""

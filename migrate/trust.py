@@ -7,20 +7,34 @@ image-assessment role trust Defender?): pure functions of the policy document.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from migrate.fingerprint import CONTAINERS_AUDIENCE, OIDC_ISSUER
+
+if TYPE_CHECKING:  # boto3-stubs is a dev dependency: the product never imports it
+    from mypy_boto3_iam.type_defs import RoleTypeDef
+
+# A policy document as read here: boto3-stubs' type for it knows no Principal or Condition.
+Policy = Mapping[str, Any]
 
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def trust_policy(role: RoleTypeDef) -> Policy:
+    """A role's trust policy as boto3 decodes it; a document it could not decode (left as text)
+    or a missing one trusts nobody."""
+    doc = role.get("AssumeRolePolicyDocument")
+    return doc if isinstance(doc, Mapping) else {}
+
+
 def oidc_provider_arn(partition: str, account: str) -> str:
     return f"arn:{partition}:iam::{account}:oidc-provider/{OIDC_ISSUER}"
 
 
-def trusts_defender_oidc(doc: dict[str, Any], partition: str, account: str,
+def trusts_defender_oidc(doc: Policy, partition: str, account: str,
                          audience: str = CONTAINERS_AUDIENCE) -> str | None:
     """None when every Allow statement lets only Defender's OIDC provider in, for `audience`;
     otherwise what differs."""
@@ -45,7 +59,7 @@ def trusts_defender_oidc(doc: dict[str, Any], partition: str, account: str,
     return None
 
 
-def trusts_service(doc: dict[str, Any], service: str) -> str | None:
+def trusts_service(doc: Policy, service: str) -> str | None:
     statements = [s for s in _as_list(doc.get("Statement", [])) if s.get("Effect") == "Allow"]
     if not statements:
         return "it trusts nobody"

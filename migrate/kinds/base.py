@@ -45,6 +45,9 @@ def gone_on(codes: Iterable[str], call: Callable[[], object]) -> Status:
 
 
 def paginate(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
+    """Untyped (the operation and the key are strings): only kinds/vpc.py still calls it. Typed
+    code iterates `client.get_paginator("op").paginate(...)` itself, so that mypy checks the
+    operation, its parameters and each page's fields."""
     for page in client.get_paginator(operation).paginate(**params):
         yield from page.get(key, [])
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from botocore.exceptions import ClientError
 
-from migrate.aws import error_code
+from migrate.aws import Arn, error_code
 from migrate.context import Ctx
 from migrate.fingerprint import CLUSTER_NAME, LOOKALIKE_PATTERN
-from migrate.kinds.base import answer_or, chunks, gone_on, paginate
+from migrate.kinds.base import answer_or, chunks, gone_on
 from migrate.model import Action, Resource, Status
+
+if TYPE_CHECKING:  # boto3-stubs is a dev dependency: the product never imports it
+    from mypy_boto3_ecs.type_defs import ServiceTypeDef, TaskTypeDef
 
 STOP_REASON = "defender-migrate: removing the retired Trivy vulnerability scanner"
 GONE = {"ClusterNotFoundException", "ServiceNotFoundException", "ServiceNotActiveException"}
@@ -28,7 +31,7 @@ class EcsFindings:
     cluster_active: bool = False
 
 
-def _task_enis(task: dict[str, Any]) -> set[str]:
+def _task_enis(task: TaskTypeDef) -> set[str]:
     return {
         d["value"]
         for att in task.get("attachments", [])
@@ -50,9 +53,10 @@ def discover(ctx: Ctx) -> EcsFindings:
 
 
 def _discover(ctx: Ctx) -> EcsFindings:
-    ecs = ctx.client("ecs")
+    ecs = ctx.ecs()
     found = EcsFindings()
-    names = [arn.rsplit("/", 1)[-1] for arn in paginate(ecs, "list_clusters", "clusterArns")]
+    names = [Arn.name_of(arn) for page in ecs.get_paginator("list_clusters").paginate()
+             for arn in page.get("clusterArns", [])]
     for name in sorted(n for n in names if n != CLUSTER_NAME and LOOKALIKE_PATTERN.search(n)):
         found.resources.append(_keep(ctx, "ecs-cluster", name,
                                      f"name is not exactly {CLUSTER_NAME}: not the Trivy cluster"))
@@ -66,7 +70,8 @@ def _discover(ctx: Ctx) -> EcsFindings:
     found.cluster_active = True
     reason = f"in the Trivy cluster {CLUSTER_NAME}"
 
-    service_arns = list(paginate(ecs, "list_services", "serviceArns", cluster=CLUSTER_NAME))
+    service_arns = [arn for page in ecs.get_paginator("list_services").paginate(
+        cluster=CLUSTER_NAME) for arn in page.get("serviceArns", [])]
     for batch in chunks(service_arns, 10):
         for svc in ecs.describe_services(cluster=CLUSTER_NAME, services=batch)["services"]:
             if svc.get("status") == "INACTIVE":
@@ -74,18 +79,17 @@ def _discover(ctx: Ctx) -> EcsFindings:
             found.resources.append(_delete(ctx, "ecs-service", svc["serviceArn"], reason,
                                            CLUSTER_NAME, desiredCount=svc.get("desiredCount", 0)))
     for desired in ("RUNNING", "STOPPED"):
-        task_arns = list(paginate(ecs, "list_tasks", "taskArns", cluster=CLUSTER_NAME,
-                                  desiredStatus=desired))
+        task_arns = [arn for page in ecs.get_paginator("list_tasks").paginate(
+            cluster=CLUSTER_NAME, desiredStatus=desired) for arn in page.get("taskArns", [])]
         for batch in chunks(task_arns, 100):
             for task in ecs.describe_tasks(cluster=CLUSTER_NAME, tasks=batch)["tasks"]:
                 found.task_enis |= _task_enis(task)
                 if desired == "RUNNING" and task.get("lastStatus") != "STOPPED":
                     found.resources.append(_delete(ctx, "ecs-task", task["taskArn"], reason,
                                                    CLUSTER_NAME))
-    for arn in paginate(ecs, "list_container_instances", "containerInstanceArns",
-                        cluster=CLUSTER_NAME):
-        found.resources.append(_delete(ctx, "ecs-container-instance", arn, reason,
-                                       CLUSTER_NAME))
+    for page in ecs.get_paginator("list_container_instances").paginate(cluster=CLUSTER_NAME):
+        found.resources += [_delete(ctx, "ecs-container-instance", arn, reason, CLUSTER_NAME)
+                            for arn in page.get("containerInstanceArns", [])]
     found.resources.append(_delete(ctx, "ecs-cluster", CLUSTER_NAME,
                                    f"ECS cluster named exactly {CLUSTER_NAME}", None,
                                    arn=cluster_arn))
@@ -107,8 +111,9 @@ class EcsService:
     rank: ClassVar[int] = 10
 
     def delete(self, ctx: Ctx, res: Resource) -> Status:
-        live: list[dict[str, Any]] = answer_or([], GONE, lambda: [
-            s for s in ctx.client("ecs").describe_services(
+        ecs = ctx.ecs()
+        live: list[ServiceTypeDef] = answer_or([], GONE, lambda: [
+            s for s in ecs.describe_services(
                 cluster=CLUSTER_NAME, services=[res.id])["services"]
             if s.get("status") != "INACTIVE"])
         if not live:
@@ -116,16 +121,16 @@ class EcsService:
 
         def scale_to_zero_then_delete() -> None:
             if live[0].get("desiredCount", 0):
-                ctx.mutate("ecs", "UpdateService", res.id, cluster=CLUSTER_NAME, service=res.id,
-                           desiredCount=0)
-            ctx.mutate("ecs", "DeleteService", res.id, cluster=CLUSTER_NAME, service=res.id,
-                       force=True)
+                ctx.audited(ecs.update_service, res.id, cluster=CLUSTER_NAME, service=res.id,
+                            desiredCount=0)
+            ctx.audited(ecs.delete_service, res.id, cluster=CLUSTER_NAME, service=res.id,
+                        force=True)
 
         return gone_on(GONE, scale_to_zero_then_delete)
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
         return answer_or(False, GONE, lambda: any(
-            s.get("status") != "INACTIVE" for s in ctx.client("ecs").describe_services(
+            s.get("status") != "INACTIVE" for s in ctx.ecs().describe_services(
                 cluster=CLUSTER_NAME, services=[res.id])["services"]))
 
 
@@ -136,14 +141,14 @@ class EcsTask:
     def _running(self, ctx: Ctx, res: Resource) -> bool:
         return answer_or(False, GONE, lambda: any(
             t.get("lastStatus") != "STOPPED" and t.get("desiredStatus") != "STOPPED"
-            for t in ctx.client("ecs").describe_tasks(cluster=CLUSTER_NAME,
-                                                      tasks=[res.id])["tasks"]))
+            for t in ctx.ecs().describe_tasks(cluster=CLUSTER_NAME,
+                                              tasks=[res.id])["tasks"]))
 
     def delete(self, ctx: Ctx, res: Resource) -> Status:
         if not self._running(ctx, res):
             return Status.ALREADY_GONE
-        ctx.mutate("ecs", "StopTask", res.id, cluster=CLUSTER_NAME, task=res.id,
-                   reason=STOP_REASON)
+        ctx.audited(ctx.ecs().stop_task, res.id, cluster=CLUSTER_NAME, task=res.id,
+                    reason=STOP_REASON)
         return Status.DELETED
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
@@ -157,13 +162,13 @@ class EcsContainerInstance:
     def delete(self, ctx: Ctx, res: Resource) -> Status:
         if not self.exists(ctx, res):
             return Status.ALREADY_GONE
-        ctx.mutate("ecs", "DeregisterContainerInstance", res.id, cluster=CLUSTER_NAME,
-                   containerInstance=res.id, force=True)
+        ctx.audited(ctx.ecs().deregister_container_instance, res.id, cluster=CLUSTER_NAME,
+                    containerInstance=res.id, force=True)
         return Status.DELETED
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
         return answer_or(False, GONE, lambda: any(
-            ci.get("status") != "INACTIVE" for ci in ctx.client("ecs").describe_container_instances(
+            ci.get("status") != "INACTIVE" for ci in ctx.ecs().describe_container_instances(
                 cluster=CLUSTER_NAME, containerInstances=[res.id])["containerInstances"]))
 
 
@@ -178,9 +183,9 @@ class EcsCluster:
             ("ClusterContainsServicesException", "ClusterContainsTasksException",
              "ClusterContainsContainerInstancesException", "UpdateInProgressException"),
             f"delete ECS cluster {res.id}",
-            lambda: ctx.mutate("ecs", "DeleteCluster", res.id, cluster=res.id),
+            lambda: ctx.audited(ctx.ecs().delete_cluster, res.id, cluster=res.id),
         ))
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
-        clusters = ctx.client("ecs").describe_clusters(clusters=[res.id])["clusters"]
+        clusters = ctx.ecs().describe_clusters(clusters=[res.id])["clusters"]
         return any(c.get("status") != "INACTIVE" for c in clusters)

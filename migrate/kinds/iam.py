@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from migrate.aws import Arn
 from migrate.context import CannotDelete, Ctx
@@ -23,41 +23,44 @@ from migrate.fingerprint import (
     TRIVY_ROLES,
     TRIVY_VA_ROLE_TRUST,
 )
-from migrate.kinds.base import answer_or, gone_on, paginate
+from migrate.kinds.base import answer_or, gone_on
 from migrate.model import GLOBAL_REGION, Action, Resource, Status
-from migrate.trust import trusts_defender_oidc, trusts_service
+from migrate.trust import trust_policy, trusts_defender_oidc, trusts_service
+
+if TYPE_CHECKING:  # boto3-stubs is a dev dependency: the product never imports it
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_iam.type_defs import AttachedPolicyTypeDef, RoleTypeDef
 
 NO_ENTITY = {"NoSuchEntity"}
 ROLE_ADVICE = ("if it is the retired scanner's, detach its policies and delete it yourself; "
                "the MDVM connector uses other roles")
 
 
-def _role_reason(ctx: Ctx, role: dict[str, Any]) -> str | None:
+def _role_reason(ctx: Ctx, role: RoleTypeDef) -> str | None:
     """None when the role's trust is the scanner's; otherwise why not."""
-    doc = role.get("AssumeRolePolicyDocument") or {}
+    doc = trust_policy(role)
     if TRIVY_ROLES[role["RoleName"]] == TRIVY_VA_ROLE_TRUST:
         return trusts_defender_oidc(doc, Arn.parse(role["Arn"]).partition, ctx.account.id)
     return trusts_service(doc, ECS_TASKS_PRINCIPAL)
 
 
-def _last_used(role: dict[str, Any]) -> str | None:
-    when = (role.get("RoleLastUsed") or {}).get("LastUsedDate")
+def _last_used(role: RoleTypeDef) -> str | None:
+    when = role.get("RoleLastUsed", {}).get("LastUsedDate")
     return when.date().isoformat() if when is not None else None
 
 
-def get_role(ctx: Ctx, name: str) -> dict[str, Any] | None:
-    return answer_or(None, NO_ENTITY, lambda: dict(ctx.client("iam").get_role(
-        RoleName=name)["Role"]))
+def get_role(ctx: Ctx, name: str) -> RoleTypeDef | None:
+    return answer_or(None, NO_ENTITY, lambda: ctx.iam().get_role(RoleName=name)["Role"])
 
 
-def list_roles(ctx: Ctx) -> list[dict[str, Any]]:
+def list_roles(ctx: Ctx) -> list[RoleTypeDef]:
     """Every role of the account, 1000 a page (the most ListRoles gives; its default is 100).
 
     AWS's ListRoles leaves out RoleLastUsed, Tags and PermissionsBoundary (moto too): whatever
     needs those asks GetRole for the one role.
     """
-    return list(paginate(ctx.client("iam"), "list_roles", "Roles",
-                         PaginationConfig={"PageSize": 1000}))
+    pages = ctx.iam().get_paginator("list_roles").paginate(PaginationConfig={"PageSize": 1000})
+    return [role for page in pages for role in page.get("Roles", [])]
 
 
 def discover(ctx: Ctx, regions: Sequence[str],
@@ -68,7 +71,7 @@ def discover(ctx: Ctx, regions: Sequence[str],
     account without any of the scanner's roles then costs no GetRole. None: ask GetRole for
     each name (apply, where one account's listing may be thousands of roles).
     """
-    iam = ctx.client("iam")
+    iam = ctx.iam()
     out: list[Resource] = []
     deleted_roles: set[str] = set()
     partition = str(ctx.account.factory.base().get_partition_for_region(ctx.region))
@@ -80,8 +83,7 @@ def discover(ctx: Ctx, regions: Sequence[str],
             continue
         partition = Arn.parse(role["Arn"]).partition
         used = _last_used(role)
-        attached = [p["PolicyArn"] for p in paginate(
-            iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name)]
+        attached = [p["PolicyArn"] for p in _attached_policies(iam, name)]
         details: dict[str, Any] = {"arn": role["Arn"], "last_used": used,
                                    "attached_policies": attached}
         res = Resource(ctx.account.id, GLOBAL_REGION, "iam-role", name, Action.KEEP, "",
@@ -121,15 +123,17 @@ def task_definition_users(ctx: Ctx, regions: Sequence[str],
     """
     found: dict[str, str] = {}
     for region in regions:
-        ecs = ctx.client("ecs", region)
-        for arn in paginate(ecs, "list_task_definitions", "taskDefinitionArns",
-                            status="ACTIVE"):
+        ecs = ctx.ecs(region)
+        pages = ecs.get_paginator("list_task_definitions").paginate(status="ACTIVE")
+        for arn in (arn for page in pages for arn in page.get("taskDefinitionArns", [])):
             definition = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
-            for key, what in (("taskRoleArn", "task"), ("executionRoleArn", "execution")):
+            named = (("task", definition.get("taskRoleArn")),
+                     ("execution", definition.get("executionRoleArn")))
+            for what, role in named:
                 # The short name or the ARN (with any path) of the role, as registered.
-                name = str(definition.get(key) or "").rsplit("/", 1)[-1]
+                name = Arn.name_of(role or "")
                 if name in roles and name not in found:
-                    found[name] = (f"task definition {arn.rsplit('/', 1)[-1]} in {region} "
+                    found[name] = (f"task definition {Arn.name_of(arn)} in {region} "
                                    f"names it as its {what} role")
             if len(found) == len(roles):
                 return found
@@ -139,7 +143,7 @@ def task_definition_users(ctx: Ctx, regions: Sequence[str],
 def _policies(ctx: Ctx, partition: str, deleted_roles: set[str],
               attached_arns: set[str]) -> list[Resource]:
     """The two policies by exact name: at the root path, or wherever the roles have them."""
-    iam = ctx.client("iam")
+    iam = ctx.iam()
     out: list[Resource] = []
     candidates = {f"arn:{partition}:iam::{ctx.account.id}:policy/{name}" for name in TRIVY_POLICIES}
     candidates |= {arn for arn in attached_arns if Arn.parse(arn).name in TRIVY_POLICIES
@@ -164,7 +168,7 @@ def _policies(ctx: Ctx, partition: str, deleted_roles: set[str],
     return out
 
 
-def _attachments(iam: Any, arn: str) -> list[str]:
+def _attachments(iam: IAMClient, arn: str) -> list[str]:
     found: list[str] = []
     for page in iam.get_paginator("list_entities_for_policy").paginate(PolicyArn=arn):
         found += [f"role {r['RoleName']}" for r in page.get("PolicyRoles", [])]
@@ -173,31 +177,36 @@ def _attachments(iam: Any, arn: str) -> list[str]:
     return found
 
 
+def _attached_policies(iam: IAMClient, role: str) -> list[AttachedPolicyTypeDef]:
+    pages = iam.get_paginator("list_attached_role_policies").paginate(RoleName=role)
+    return [policy for page in pages for policy in page.get("AttachedPolicies", [])]
+
+
 class IamRole:
     name: ClassVar[str] = "iam-role"
     rank: ClassVar[int] = 30
 
     def delete(self, ctx: Ctx, res: Resource) -> Status:
-        iam = ctx.client("iam")
+        iam = ctx.iam()
         if get_role(ctx, res.id) is None:
             return Status.ALREADY_GONE
-        for policy in list(paginate(iam, "list_attached_role_policies", "AttachedPolicies",
-                                    RoleName=res.id)):
+        for policy in _attached_policies(iam, res.id):
             answer_or(None, NO_ENTITY, partial(
-                ctx.mutate, "iam", "DetachRolePolicy", res.id, RoleName=res.id,
+                ctx.audited, iam.detach_role_policy, res.id, RoleName=res.id,
                 PolicyArn=policy["PolicyArn"]))
-        for inline in list(paginate(iam, "list_role_policies", "PolicyNames", RoleName=res.id)):
+        pages = iam.get_paginator("list_role_policies").paginate(RoleName=res.id)
+        for inline in [name for page in pages for name in page.get("PolicyNames", [])]:
             answer_or(None, NO_ENTITY, partial(
-                ctx.mutate, "iam", "DeleteRolePolicy", res.id, RoleName=res.id,
+                ctx.audited, iam.delete_role_policy, res.id, RoleName=res.id,
                 PolicyName=inline))
-        for profile in list(paginate(iam, "list_instance_profiles_for_role", "InstanceProfiles",
-                                     RoleName=res.id)):
+        listed = iam.get_paginator("list_instance_profiles_for_role").paginate(RoleName=res.id)
+        for profile in [profile for page in listed for profile in page.get("InstanceProfiles", [])]:
             answer_or(None, NO_ENTITY, partial(
-                ctx.mutate, "iam", "RemoveRoleFromInstanceProfile", res.id,
+                ctx.audited, iam.remove_role_from_instance_profile, res.id,
                 InstanceProfileName=profile["InstanceProfileName"], RoleName=res.id))
         return gone_on(NO_ENTITY, lambda: ctx.retrying(
             {"DeleteConflict"}, f"delete role {res.id}",
-            lambda: ctx.mutate("iam", "DeleteRole", res.id, RoleName=res.id)))
+            lambda: ctx.audited(iam.delete_role, res.id, RoleName=res.id)))
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
         return get_role(ctx, res.id) is not None
@@ -208,7 +217,7 @@ class IamPolicy:
     rank: ClassVar[int] = 31
 
     def delete(self, ctx: Ctx, res: Resource) -> Status:
-        iam = ctx.client("iam")
+        iam = ctx.iam()
         arn = str(res.details.get("arn"))
         if not self.exists(ctx, res):
             return Status.ALREADY_GONE
@@ -216,15 +225,16 @@ class IamPolicy:
         if users:
             raise CannotDelete(f"{res.id} is still attached to {', '.join(users[:3])}; detach "
                                "it there (or let apply delete the scanner's roles) first")
-        for version in list(paginate(iam, "list_policy_versions", "Versions", PolicyArn=arn)):
+        pages = iam.get_paginator("list_policy_versions").paginate(PolicyArn=arn)
+        for version in [version for page in pages for version in page.get("Versions", [])]:
             if not version.get("IsDefaultVersion"):
                 answer_or(None, NO_ENTITY, partial(
-                    ctx.mutate, "iam", "DeletePolicyVersion", res.id, PolicyArn=arn,
+                    ctx.audited, iam.delete_policy_version, res.id, PolicyArn=arn,
                     VersionId=version["VersionId"]))
-        return gone_on(NO_ENTITY, partial(ctx.mutate, "iam", "DeletePolicy", res.id,
+        return gone_on(NO_ENTITY, partial(ctx.audited, iam.delete_policy, res.id,
                                           PolicyArn=arn))
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
         arn = str(res.details.get("arn"))
         return answer_or(False, NO_ENTITY, lambda: (
-            ctx.client("iam").get_policy(PolicyArn=arn), True)[1])
+            ctx.iam().get_policy(PolicyArn=arn), True)[1])

@@ -5,15 +5,18 @@ They are reported as `keep` with advice and never deleted by guess (docs/referen
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from migrate.context import Ctx
 from migrate.fingerprint import LOOKALIKE_PATTERN, TRIVY_ROLES
-from migrate.kinds.base import paginate
 from migrate.model import GLOBAL_REGION, Action, Resource
 
-LIVE_STACK_STATUSES = [
+if TYPE_CHECKING:  # boto3-stubs is a dev dependency: the product never imports it
+    from mypy_boto3_cloudformation.literals import StackStatusType
+    from mypy_boto3_iam.type_defs import RoleTypeDef
+
+LIVE_STACK_STATUSES: list[StackStatusType] = [
     "CREATE_IN_PROGRESS", "CREATE_FAILED", "CREATE_COMPLETE", "ROLLBACK_IN_PROGRESS",
     "ROLLBACK_FAILED", "ROLLBACK_COMPLETE", "DELETE_IN_PROGRESS", "DELETE_FAILED",
     "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE",
@@ -37,34 +40,37 @@ def _keep(ctx: Ctx, kind: str, id_: str, advice: str, region: str | None = None)
 
 def discover_regional(ctx: Ctx) -> list[Resource]:
     out: list[Resource] = []
-    families = paginate(ctx.client("ecs"), "list_task_definition_families", "families",
-                        status="ACTIVE")
+    listed = ctx.ecs().get_paginator("list_task_definition_families").paginate(status="ACTIVE")
+    families = [family for page in listed for family in page.get("families", [])]
     # A scanner role one of them names is kept by kinds.iam (task_definition_users).
     out += [_keep(ctx, "ecs-task-definition", family, "if it ran the Trivy scanner, deregister "
                   "its revisions with `aws ecs deregister-task-definition`")
             for family in sorted(f for f in families if LOOKALIKE_PATTERN.search(f))]
-    logs = ctx.client("logs")
+    groups = ctx.logs().get_paginator("describe_log_groups")
     # CloudWatch Logs filters by case-sensitive substring (docs/reference.md §9): one small
     # answer per pattern instead of every log group of the account, 50 a page.
-    names = {g["logGroupName"] for pattern in LOG_GROUP_PATTERNS
-             for g in paginate(logs, "describe_log_groups", "logGroups",
-                               logGroupNamePattern=pattern)}
+    names = {g.get("logGroupName", "") for pattern in LOG_GROUP_PATTERNS
+             for page in groups.paginate(logGroupNamePattern=pattern)
+             for g in page.get("logGroups", [])}
     out += [_keep(ctx, "log-group", name, "if it held the Trivy scanner's logs and "
                   "you no longer need them, `aws logs delete-log-group`")
             for name in sorted(names) if LOOKALIKE_PATTERN.search(name)]
-    cfn = ctx.client("cloudformation")
-    stacks = paginate(cfn, "list_stacks", "StackSummaries", StackStatusFilter=LIVE_STACK_STATUSES)
+    cfn = ctx.cloudformation()
+    stacks = [s for page in cfn.get_paginator("list_stacks").paginate(
+        StackStatusFilter=LIVE_STACK_STATUSES) for s in page.get("StackSummaries", [])]
     out += [_keep(ctx, "cloudformation-stack", s["StackName"], "if it is the old Trivy "
                   "onboarding stack, delete the stack itself so CloudFormation does not drift")
             for s in stacks if LOOKALIKE_PATTERN.search(s["StackName"])]
-    stacksets = paginate(cfn, "list_stack_sets", "Summaries", Status="ACTIVE")
-    out += [_keep(ctx, "cloudformation-stackset", s["StackSetName"], "if it deployed the Trivy "
-                  "scanner to member accounts, remove its stack instances, then the StackSet")
-            for s in stacksets if LOOKALIKE_PATTERN.search(s["StackSetName"])]
+    stacksets = [s for page in cfn.get_paginator("list_stack_sets").paginate(Status="ACTIVE")
+                 for s in page.get("Summaries", [])]
+    out += [_keep(ctx, "cloudformation-stackset", s.get("StackSetName", ""), "if it deployed "
+                  "the Trivy scanner to member accounts, remove its stack instances, then the "
+                  "StackSet")
+            for s in stacksets if LOOKALIKE_PATTERN.search(s.get("StackSetName", ""))]
     return out
 
 
-def discover_global(ctx: Ctx, roles: Iterable[Mapping[str, Any]]) -> list[Resource]:
+def discover_global(ctx: Ctx, roles: Iterable[RoleTypeDef]) -> list[Resource]:
     """`roles`: the account's ListRoles listing (IAM has no name filter)."""
     return [_keep(ctx, "iam-role", r["RoleName"], "if it was the Trivy task's role, detach its "
                   "policies and delete it; the MDVM connector uses other roles",

@@ -8,16 +8,24 @@ batches of at most 1000 keys, so memory does not grow with the object count.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from botocore.exceptions import ClientError
 
 from migrate.audit import OK
 from migrate.aws import error_code
-from migrate.context import CannotDelete, Ctx, StopRequested
+from migrate.context import CannotDelete, Ctx, StopRequested, Verdict
 from migrate.fingerprint import BUCKET_LOOKALIKE_PREFIX, NAME, bucket_matches
-from migrate.kinds.base import answer_or, gone_on, paginate
+from migrate.kinds.base import answer_or, gone_on
 from migrate.model import Action, Resource, Status
+
+if TYPE_CHECKING:  # boto3-stubs is a dev dependency: the product never imports it
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import (
+        DeletedObjectTypeDef,
+        DeleteObjectsOutputTypeDef,
+        ObjectIdentifierTypeDef,
+    )
 
 BATCH = 1000
 IDLE_ROUNDS = 3  # rounds in a row that list what was just deleted
@@ -25,14 +33,14 @@ NO_BUCKET = {"NoSuchBucket"}
 
 
 def bucket_region(ctx: Ctx, name: str) -> str:
-    location = ctx.client("s3").get_bucket_location(Bucket=name).get("LocationConstraint")
+    location = ctx.s3().get_bucket_location(Bucket=name).get("LocationConstraint")
     # Legacy answers: no constraint means us-east-1, "EU" means eu-west-1.
     return str({None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location))
 
 
 def _object_lock(ctx: Ctx, name: str, region: str) -> bool:
     try:
-        conf = ctx.client("s3", region).get_object_lock_configuration(Bucket=name)
+        conf = ctx.s3(region).get_object_lock_configuration(Bucket=name)
     except ClientError as exc:
         if error_code(exc) == "ObjectLockConfigurationNotFoundError":
             return False
@@ -43,8 +51,8 @@ def _object_lock(ctx: Ctx, name: str, region: str) -> bool:
 def discover(ctx: Ctx, regions: list[str]) -> list[Resource]:
     """List the account's buckets once; `ctx.region` is only where the listing call goes."""
     # Prefix is filtered by S3 itself: an account with thousands of buckets answers in one page.
-    names = sorted(b["Name"] for b in paginate(ctx.client("s3"), "list_buckets", "Buckets",
-                                               Prefix=BUCKET_LOOKALIKE_PREFIX))
+    pages = ctx.s3().get_paginator("list_buckets").paginate(Prefix=BUCKET_LOOKALIKE_PREFIX)
+    names = sorted(b["Name"] for page in pages for b in page.get("Buckets", []))
     found = (classify(ctx, name, regions) for name in names
              if name.startswith(BUCKET_LOOKALIKE_PREFIX))
     return [res for res in found if res is not None]
@@ -86,7 +94,7 @@ class S3Bucket:
 
         def empty_then_delete() -> None:
             self._empty(ctx, res, deleted)
-            ctx.mutate("s3", "DeleteBucket", res.id, region=res.region, Bucket=res.id)
+            ctx.audited(ctx.s3(res.region).delete_bucket, res.id, Bucket=res.id)
 
         try:
             status = gone_on(NO_BUCKET, lambda: ctx.retrying(
@@ -108,7 +116,7 @@ class S3Bucket:
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
         return answer_or(False, {"404", "NoSuchBucket", "NotFound"}, lambda: (
-            ctx.client("s3", res.region).head_bucket(Bucket=res.id), True)[1])
+            ctx.s3(res.region).head_bucket(Bucket=res.id), True)[1])
 
     def _empty(self, ctx: Ctx, res: Resource, deleted: list[int]) -> None:
         """Delete every version, delete marker and upload; counts into `deleted[0]` what S3
@@ -120,7 +128,7 @@ class S3Bucket:
         IDLE_ROUNDS of those the bucket fails with the keys named, instead of looping forever.
         Only versions the answer names as deleted, and that are not listed again, are counted.
         """
-        s3 = ctx.client("s3", res.region)
+        s3 = ctx.s3(res.region)
         previous: set[tuple[str, str]] = set()
         reported: set[tuple[str, str]] = set()  # what the previous answer called deleted
         idle = 0
@@ -139,8 +147,8 @@ class S3Bucket:
                     f"{first!r}; delete them yourself (aws s3api delete-object --version-id), "
                     "then run apply again")
             previous = asked
-            result = ctx.mutate("s3", "DeleteObjects", f"{res.id} ({len(batch)} keys)",
-                                region=res.region, judge=_judge_delete_objects, Bucket=res.id,
+            result = ctx.judged(_judge_delete_objects, s3.delete_objects,
+                                f"{res.id} ({len(batch)} keys)", Bucket=res.id,
                                 Delete={"Objects": batch, "Quiet": False})
             errors = result.get("Errors", [])
             reported = _named(result.get("Deleted", []), asked)
@@ -153,13 +161,14 @@ class S3Bucket:
                     f"{first_error.get('Message', '')}".rstrip())
             ctx.say(f"{ctx.account.id}/{res.region}: emptying s3://{res.id}: "
                     f"{deleted[0]:,} objects deleted")
-        for upload in paginate(s3, "list_multipart_uploads", "Uploads", Bucket=res.id):
-            ctx.mutate("s3", "AbortMultipartUpload", f"{res.id}/{upload['Key']}",
-                       region=res.region, Bucket=res.id, Key=upload["Key"],
-                       UploadId=upload["UploadId"])
+        uploads = s3.get_paginator("list_multipart_uploads").paginate(Bucket=res.id)
+        for upload in (upload for page in uploads for upload in page.get("Uploads", [])):
+            ctx.audited(s3.abort_multipart_upload, f"{res.id}/{upload['Key']}", Bucket=res.id,
+                        Key=upload["Key"], UploadId=upload["UploadId"])
 
 
-def _named(entries: list[dict[str, Any]], asked: set[tuple[str, str]]) -> set[tuple[str, str]]:
+def _named(entries: list[DeletedObjectTypeDef],
+           asked: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """The asked (key, version) pairs that DeleteObjects' `Deleted` entries name; an entry
     without a version ID names its key's asked version."""
     by_key: dict[str, list[str]] = {}
@@ -176,7 +185,7 @@ def _named(entries: list[dict[str, Any]], asked: set[tuple[str, str]]) -> set[tu
     return named
 
 
-def _judge_delete_objects(answer: Any) -> tuple[str, dict[str, Any]]:
+def _judge_delete_objects(answer: DeleteObjectsOutputTypeDef) -> Verdict:
     """DeleteObjects answers 200 even when some keys were not deleted: the audit says so."""
     errors = answer.get("Errors", [])
     done = len(answer.get("Deleted", []))
@@ -190,7 +199,7 @@ def _judge_delete_objects(answer: Any) -> tuple[str, dict[str, Any]]:
                  f"{first.get('Code')} {first.get('Message', '')}".rstrip()}
 
 
-def _batches(s3: Any, bucket: str) -> Iterator[list[dict[str, str]]]:
+def _batches(s3: S3Client, bucket: str) -> Iterator[list[ObjectIdentifierTypeDef]]:
     """Up to BATCH versions and delete markers at a time, until the bucket lists empty.
 
     Each round lists from the start instead of following the previous page's markers: the
@@ -199,8 +208,9 @@ def _batches(s3: Any, bucket: str) -> Iterator[list[dict[str, str]]]:
     """
     while True:
         page = s3.list_object_versions(Bucket=bucket, MaxKeys=BATCH)
-        items = [{"Key": i["Key"], "VersionId": i["VersionId"]}
-                 for i in (*page.get("Versions", []), *page.get("DeleteMarkers", []))]
+        items: list[ObjectIdentifierTypeDef] = [
+            {"Key": i["Key"], "VersionId": i["VersionId"]}
+            for i in (*page.get("Versions", []), *page.get("DeleteMarkers", []))]
         if not items:
             return
         for start in range(0, len(items), BATCH):

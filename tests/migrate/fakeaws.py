@@ -10,9 +10,10 @@ call in the product is noticed rather than silently answered.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import MethodType, SimpleNamespace
 from typing import Any, cast
 
 import boto3
@@ -65,10 +66,25 @@ class _AnyKey(dict[str, Any]):
         return self.items_
 
 
+class _ApiNames(dict[str, str]):
+    """botocore's `meta.method_to_api_mapping` for any method: delete_vpc -> DeleteVpc."""
+
+    def __missing__(self, method: str) -> str:
+        return "".join(word.capitalize() for word in method.split("_"))
+
+
 @dataclass
 class FakeClient:
     answers: dict[str, Any] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # Set by FakeAccount.client: what `Ctx.audited` reads of a client (`meta`) to name a call.
+    service: str = ""
+    region: str = ""
+
+    @property
+    def meta(self) -> SimpleNamespace:
+        return SimpleNamespace(service_model=SimpleNamespace(service_name=self.service),
+                               region_name=self.region, method_to_api_mapping=_ApiNames())
 
     def answer(self, operation: str, params: dict[str, Any]) -> Any:
         """A list answers with its (filtered) items under any key; a dict is the whole answer;
@@ -97,10 +113,14 @@ class FakeClient:
                 yield client.answer(operation, params)
         return Paginator()
 
-    def __getattr__(self, operation: str) -> Any:
+    def __getattr__(self, operation: str) -> Callable[..., Any]:
         if operation.startswith("_"):
             raise AttributeError(operation)
-        return lambda **params: self.answer(operation, params)
+
+        def call(client: FakeClient, **params: Any) -> Any:
+            return client.answer(operation, params)
+        call.__name__ = operation
+        return MethodType(call, self)  # bound, as a botocore client's method is
 
 
 class _Factory:
@@ -115,7 +135,9 @@ class FakeAccount:
     factory: _Factory = field(default_factory=_Factory)
 
     def client(self, service: str, region: str) -> FakeClient:
-        return self.clients.setdefault(service, FakeClient())
+        client = self.clients.setdefault(service, FakeClient())
+        client.service, client.region = service, region
+        return client
 
     @contextmanager
     def active(self) -> Iterator[None]:

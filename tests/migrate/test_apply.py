@@ -115,6 +115,9 @@ def test_audit_log_records_every_mutating_call(aws: boto3.Session, harness: Harn
     mutating = [c for c in harness.mutating()]
     assert len(lines) == len(mutating)
     assert {line["operation"].split(":")[1] for line in lines} == {c.operation for c in mutating}
+    # Each line names the call as it went: the client's service, operation and region.
+    assert sorted((line["operation"], line["region"]) for line in lines) == sorted(
+        (f"{c.service}:{c.operation}", c.region) for c in mutating)
     for line in lines:
         assert set(line) - {"deleted"} == {"time", "account", "region", "operation", "resource",
                                            "result"}

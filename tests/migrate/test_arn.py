@@ -1,4 +1,4 @@
-"""`Arn`: the one place migrate splits an ARN."""
+"""`Arn`: the one place migrate splits an ARN (IAM, STS and ECS ones)."""
 
 from __future__ import annotations
 
@@ -25,3 +25,25 @@ def test_an_assumed_role_arn_gives_its_partition() -> None:
 def test_what_is_not_an_arn_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not an ARN"):
         Arn.parse(text)
+
+
+def test_an_ecs_arn_may_hold_colons_when_asked() -> None:
+    text = "arn:aws:ecs:eu-west-1:123456789012:task-definition/payments-api:3"
+    with pytest.raises(ValueError, match="not an ARN"):
+        Arn.parse(text)
+    arn = Arn.parse(text, colons=True)
+    assert (arn.region, arn.resource) == ("eu-west-1", "task-definition/payments-api:3")
+    assert arn.name == "payments-api:3"
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("arn:aws:iam::123456789012:role/team/TrivyRole", "TrivyRole"),  # ECS: a role by its ARN
+    ("TrivyRole", "TrivyRole"),  # ... or by its short name
+    ("arn:aws:ecs:us-east-1:123456789012:cluster/trivy", "trivy"),
+    ("arn:aws:ecs:us-east-1:123456789012:task/trivy/0123abcd", "0123abcd"),
+    ("arn:aws:ecs:us-east-1:123456789012:task-definition/trivy:12", "trivy:12"),
+    ("arn:aws:iam::123456789012", "arn:aws:iam::123456789012"),  # not an ARN: as it is
+    ("", ""),
+])
+def test_name_of_is_the_last_segment_of_an_arn_or_the_text_itself(text: str, name: str) -> None:
+    assert Arn.name_of(text) == name

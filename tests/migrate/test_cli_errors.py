@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import boto3
@@ -37,6 +39,16 @@ def test_bad_input_exits_3_with_one_line(aws: boto3.Session, harness: Harness, a
     assert result.exit_code == EXIT_USAGE, result.output
     assert needle in one_error_line(result.stderr)
     assert result.stderr.strip().count("\n") == 0, result.stderr  # no usage block either
+
+
+def test_no_arguments_show_the_commands_not_a_traceback() -> None:
+    # As a user runs it (the CliRunner takes another path): it crashed, reading `-o json` from
+    # no arguments at all.
+    result = subprocess.run([sys.executable, "-m", "migrate"], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == EXIT_USAGE, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Commands:" in result.stderr
 
 
 @pytest.mark.parametrize(("args", "needle"), [

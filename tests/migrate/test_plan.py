@@ -260,7 +260,7 @@ def test_mutating_call_while_planning_is_refused(aws: boto3.Session, harness: Ha
     ctx = Ctx(Account(ACCOUNT, factory), "us-east-1")  # audit None: planning
 
     with pytest.raises(ReadOnlyViolation, match="ec2:DeleteVpc attempted while planning"):
-        ctx.mutate("ec2", "DeleteVpc", ids.vpc_id, VpcId=ids.vpc_id)
+        ctx.audited(ctx.ec2().delete_vpc, ids.vpc_id, VpcId=ids.vpc_id)
 
     assert [c for log in logs for c in log] == []
     assert aws.client("ec2", region_name="us-east-1").describe_vpcs(VpcIds=[ids.vpc_id])["Vpcs"]

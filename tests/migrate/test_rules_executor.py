@@ -202,7 +202,10 @@ def test_rule_no_mutating_call_while_planning() -> None:
     """Rule "read-only plan": a Ctx without an audit log refuses every mutating call."""
     ctx = fake_ctx(ACCOUNT, REGION)
     with pytest.raises(ReadOnlyViolation, match="ec2:DeleteVpc attempted while planning"):
-        ctx.mutate("ec2", "DeleteVpc", "vpc-1", VpcId="vpc-1")
+        ctx.audited(ctx.ec2().delete_vpc, "vpc-1", VpcId="vpc-1")
+    with pytest.raises(ReadOnlyViolation, match="ec2:DeleteVpc attempted while planning"):
+        ctx.mutate("ec2", "DeleteVpc", "vpc-1", VpcId="vpc-1")  # untyped: kinds/vpc.py's form
+    assert ctx.account.clients["ec2"].calls == []  # type: ignore[attr-defined]
 
 
 def test_rule_operation_names_and_batches() -> None:

@@ -5,6 +5,8 @@ with advice, found by LOOKALIKE_PATTERN; driven through `lookalikes.discover_reg
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from migrate.fingerprint import LOOKALIKE_PATTERN
@@ -67,8 +69,8 @@ def test_rule_lookalike_roles_exclude_the_scanners_names() -> None:
     scanner's own names, which kinds.iam judges by their trust. They come from the account's
     ListRoles listing the plan already made: no IAM call of their own."""
     ctx = fake_ctx(ACCOUNT, REGION, iam={})
-    listing = [{"RoleName": "DefenderForContainersVaRole"}, {"RoleName": "trivy-ci"},
-               {"RoleName": "azuredefender-containers-va-task"}, {"RoleName": "admin"}]
+    listing: Any = [{"RoleName": "DefenderForContainersVaRole"}, {"RoleName": "trivy-ci"},
+                    {"RoleName": "azuredefender-containers-va-task"}, {"RoleName": "admin"}]
     found = lookalikes.discover_global(ctx, listing)
     assert [(r.id, r.region, r.action) for r in found] == [("trivy-ci", "global", Action.KEEP)]
     assert ctx.account.clients["iam"].calls == []  # type: ignore[attr-defined]

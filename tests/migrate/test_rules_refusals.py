@@ -87,13 +87,13 @@ def test_rule_organization_targets_active_accounts_only(listed: dict[str, str],
                                                         ids: list[str]) -> None:
     """Rule "--organization targets ACTIVE accounts only": SUSPENDED, PENDING_CLOSURE and
     CLOSED accounts are never targeted."""
-    accounts = [{"Id": "333333333333", **listed}, {"Id": "111111111111", "Status": "CLOSED"}]
+    accounts: Any = [{"Id": "333333333333", **listed}, {"Id": "111111111111", "Status": "CLOSED"}]
     assert active_accounts(accounts) == ids
 
 
 def test_rule_organization_accounts_are_sorted() -> None:
     """Rule "--organization targets ACTIVE accounts only": the result is stable."""
-    listed = [{"Id": i, "Status": "ACTIVE"} for i in ("333333333333", "111111111111")]
+    listed: Any = [{"Id": i, "Status": "ACTIVE"} for i in ("333333333333", "111111111111")]
     assert active_accounts(listed) == ["111111111111", "333333333333"]
 
 
@@ -102,7 +102,7 @@ def test_rule_organization_accounts_are_sorted() -> None:
 ROLE = "MDCContainersImageAssessmentRole"
 
 
-def _role(trust: dict[str, Any] | None, partition: str = "aws") -> dict[str, Any]:
+def _role(trust: dict[str, Any] | str | None, partition: str = "aws") -> dict[str, Any]:
     role: dict[str, Any] = {"RoleName": ROLE, "Arn": f"arn:{partition}:iam::{ACCOUNT}:role/{ROLE}"}
     if trust is not None:
         role["AssumeRolePolicyDocument"] = trust
@@ -123,6 +123,8 @@ READINESS = {
     "no-role": (None, False, f"no IAM role {ROLE}: MDVM image assessment is not onboarded in "
                 "this account"),
     "role-without-trust-document": (_role(None), False, "exists but"),
+    # boto3 leaves a document it cannot decode as text: it trusts nobody (was a crash).
+    "undecoded-trust-document": (_role("%7B%22Statement%22"), False, "it trusts nobody"),
     "other-audience": (_role(_trust(audience="api://other")), False, "audience"),
     "other-account-provider": (_role(_trust(oidc_provider_arn("aws", OTHER))), False, "trusts"),
     "other-partition": (_role(_trust(), partition="aws-cn"), False, "trusts"),
@@ -133,7 +135,7 @@ READINESS = {
 
 @pytest.mark.parametrize(("role", "ready", "says"), list(READINESS.values()),
                          ids=list(READINESS))
-def test_rule_mdvm_readiness(role: dict[str, Any] | None, ready: bool, says: str) -> None:
+def test_rule_mdvm_readiness(role: Any, ready: bool, says: str) -> None:
     """Rule "MDVM readiness": ready only when the image-assessment role exists and trusts
     Defender's OIDC provider of this account for the containers audience."""
     found = assess(ROLE, role, ACCOUNT)

@@ -52,6 +52,10 @@ class FakeFactory:
         return FakeClient({"list_accounts": error(self.org_error, 403) if self.org_error
                            else self.listed})
 
+    # The real typed accessors, over the fake `base_client`.
+    base_sts = SessionFactory.base_sts
+    base_organizations = SessionFactory.base_organizations
+
 
 def factory(**kw: Any) -> SessionFactory:
     return cast(SessionFactory, FakeFactory(**kw))

@@ -153,7 +153,7 @@ def test_assumed_role_credentials_are_refreshed_before_they_expire(aws: boto3.Se
 
     def call() -> str:
         with account.active():
-            return str(account.client("sts", "us-east-1").get_caller_identity()["Account"])
+            return account.sts("us-east-1").get_caller_identity()["Account"]
 
     def key() -> str:
         return str(account.credentials().get_frozen_credentials().access_key)

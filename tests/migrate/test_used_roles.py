@@ -15,6 +15,7 @@ from botocore.utils import parse_timestamp as botocore_parse_timestamp
 from localaws import seed
 from localaws.used_roles import register_task_definition, seed_used_scanner_iam, use_role
 from migrate.aws import Account, parse_timestamp
+from migrate.context import Ctx
 from tests.migrate.conftest import Harness, by_key
 
 REGION = "us-east-1"
@@ -63,7 +64,7 @@ def test_the_shared_clients_return_datetimes(aws: boto3.Session, harness: Harnes
     app = harness.make_app()
     account = Account(seed.account_of(aws), app.factory)
     with account.active():
-        role = account.client("iam", REGION).get_role(RoleName=seed.IMAGE_ASSESSMENT_ROLE)
+        role = Ctx(account, REGION).iam().get_role(RoleName=seed.IMAGE_ASSESSMENT_ROLE)
     assert isinstance(role["Role"]["CreateDate"], datetime)
     assert isinstance(role["Role"]["RoleLastUsed"]["LastUsedDate"], datetime)
 
