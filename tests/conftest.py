@@ -1,26 +1,19 @@
-"""Shared test set-up: one botocore loader for the process, and the in-process moto fixture."""
+"""Shared test set-up: the speed-ups of tests/speedups.py, and the in-process moto fixture."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
-import botocore.loaders
-import botocore.session
 import pytest
 from moto import mock_aws
 
 from localaws.org import assumed_session
 from localaws.strict import new_session
+from tests import speedups
 
-# The command and the strict layer share one botocore loader each (migrate/aws.py,
-# localaws/strict.py), but every other boto3 Session a test makes (the `aws` fixture, seeding,
-# checks) built its own and parsed the service models again: EC2's alone is megabytes of JSON,
-# and test_plan.py spent a fifth of its CPU on it. One loader per data path serves them all,
-# as one session's loader serves all of its clients; botocore only reads the models it loads.
-botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
+speedups.install()
 
 # The role `--role-name` names in the multi-account tests, and a second account to assume it in.
 ROLE = "DefenderMigrate"
