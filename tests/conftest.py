@@ -50,3 +50,9 @@ def assumed(account: str, role_name: str = ROLE) -> boto3.Session:
     """A session in `account` through `role_name`, as the command reaches it (moto accepts any
     AssumeRole; the session's credentials carry the account)."""
     return assumed_session(boto3.Session(), account, role_name)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The end-to-end tests first: each runs for many seconds, and at the end of a run on two
+    workers a long test leaves the other core idle, while short tests even the workers out."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
