@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from localaws.calls import CallLog, is_read_only, record_calls
 from localaws.seed import EXAMPLE_AMI, TRIVY_NAME, create_bucket, seed_trivy_leftovers
-from localaws.strict import StrictRules, install_strict_rules, new_session
+from localaws.strict import StrictRules, install_strict_rules
 
 REGION = "eu-central-1"
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "MOTO_ACCOUNT_ID"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    # moto builds ~2,500 default AMIs per EC2 region backend otherwise (most of a test's time).
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-    with mock_aws():
-        yield new_session(REGION)
+def aws_region() -> str:
+    """The shared `aws` fixture (tests/conftest.py) in REGION."""
+    return REGION
 
 
 @pytest.fixture

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from localaws.seed import (
     TRIVY_NAME,
@@ -17,7 +15,6 @@ from localaws.seed import (
     seed_object_lock_bucket,
     seed_trivy_leftovers,
 )
-from localaws.strict import new_session
 from localaws.variants import (
     add_foreign_eni,
     add_instance,
@@ -27,17 +24,6 @@ from localaws.variants import (
 )
 
 TAG = {"Key": "name", "Value": TRIVY_NAME}
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "MOTO_ACCOUNT_ID"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-    with mock_aws():
-        yield new_session("us-east-1")
 
 
 def one(items: list[Any]) -> Any:

@@ -1,17 +1,15 @@
-"""Fixtures for `defender-migrate` tests: in-process moto, AWS's real errors, call recording."""
+"""Fixtures for `defender-migrate` tests: the CLI in-process with AWS's real errors and call
+recording, on the shared `aws` fixture (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from click.testing import CliRunner, Result
-from moto import mock_aws
 
 from localaws.calls import CallLog, CallRecord, record_calls
 from localaws.strict import StrictRules, install_strict_rules
@@ -22,22 +20,6 @@ from migrate.context import Settings
 ACCOUNT = "123456789012"
 FAST = Settings(eni_timeout=5.0, poll_interval=0.01, retry_attempts=4, retry_base_delay=0.01,
                 retry_max_delay=0.02)
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[boto3.Session]:
-    """moto in-process, with credentials only from the environment (no ~/.aws of the machine)."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")  # the AMI catalogue is slow to load
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.chdir(tmp_path)
-    with mock_aws():
-        yield boto3.Session()
 
 
 @dataclass

@@ -10,18 +10,8 @@ import boto3
 from localaws import seed
 from migrate.aws import known_regions
 from migrate.targeting import resolve_regions
+from tests.conftest import OTHER, ROLE, assumed
 from tests.migrate.conftest import ACCOUNT, Harness
-
-OTHER = "222222222222"
-ROLE = "DefenderMigrate"
-
-
-def assumed(account: str) -> boto3.Session:
-    creds = boto3.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="seed")["Credentials"]
-    return boto3.Session(aws_access_key_id=creds["AccessKeyId"],
-                         aws_secret_access_key=creds["SecretAccessKey"],
-                         aws_session_token=creds["SessionToken"], region_name="us-east-1")
 
 
 def test_accounts_are_reached_through_the_role(aws: boto3.Session, harness: Harness,

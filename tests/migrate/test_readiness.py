@@ -7,8 +7,8 @@ import json
 import boto3
 
 from localaws import seed
+from tests.conftest import OTHER, ROLE, assumed
 from tests.migrate.conftest import ACCOUNT, Harness
-from tests.migrate.test_accounts import OTHER, ROLE, assumed
 
 REGION = "us-east-1"
 

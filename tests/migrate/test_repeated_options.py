@@ -10,8 +10,8 @@ import pytest
 
 from localaws import seed
 from migrate.errors import EXIT_USAGE
+from tests.conftest import OTHER, ROLE, assumed
 from tests.migrate.conftest import ACCOUNT, Harness
-from tests.migrate.test_accounts import OTHER, ROLE, assumed
 from tests.migrate.test_cli_errors import one_error_line
 
 

@@ -13,8 +13,8 @@ import pytest
 
 from localaws import seed, variants
 from migrate.errors import EXIT_CHANGES, EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from tests.conftest import OTHER, ROLE
 from tests.migrate.conftest import ACCOUNT, Harness, by_key
-from tests.migrate.test_accounts import OTHER, ROLE
 
 REGION = "us-east-1"
 

@@ -15,24 +15,15 @@ from localaws.calls import record_calls
 from localaws.org import Noise, seed_noise
 from migrate.aws import Account, SessionFactory
 from migrate.errors import EXIT_FAILED
+from tests.conftest import OTHER, ROLE, assumed
 from tests.migrate.conftest import ACCOUNT, Harness
 
-OTHER = "222222222222"
 THIRD = "333333333333"
-ROLE = "DefenderMigrate"
 REGIONS = ("us-east-1", "eu-central-1")
 # More of each than one page of the unfiltered listing holds (ListRoles 100, DescribeLogGroups
 # 50, ListBuckets everything): a scan that listed them would make more calls.
 NOISE = Noise(roles=120, log_groups=120, stacks=3, vpcs=2, buckets=12, clusters=2,
               task_families=2)
-
-
-def assumed(account: str) -> boto3.Session:
-    creds = boto3.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="seed")["Credentials"]
-    return boto3.Session(aws_access_key_id=creds["AccessKeyId"],
-                         aws_secret_access_key=creds["SecretAccessKey"],
-                         aws_session_token=creds["SessionToken"], region_name="us-east-1")
 
 
 def plan_calls(harness: Harness, *args: str) -> Counter[str]:
