@@ -62,7 +62,8 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "migrate/readiness.py": (REFUSALS, RULES_CLI, f"{_T}test_readiness.py"),
     # The scanner-trust rules (moved out of kinds/iam.py by issue 19) and the run's context.
     "migrate/trust.py": (RULES_IAM, PROPS, REFUSALS),
-    "migrate/context.py": (EXECUTOR, GONE, f"{_T}test_apply.py"),
+    # Ctx's audit, unknown-outcome, Ctrl-C and retry rules, all pure: no moto file needed.
+    "migrate/context.py": (f"{_T}test_rules_context.py", EXECUTOR, GONE),
     "migrate/targeting.py": (REFUSALS, f"{_T}test_rules_targeting.py", f"{_T}test_accounts.py"),
     "migrate/kinds/iam.py": (RULES_IAM, PROPS, GONE, f"{_T}test_iam_roles.py"),
     "migrate/kinds/vpc.py": (f"{_T}test_rules_vpc.py", RULES_FP, PROPS, GONE,
