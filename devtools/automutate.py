@@ -68,7 +68,8 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "migrate/kinds/iam.py": (RULES_IAM, PROPS, GONE, f"{_T}test_iam_roles.py"),
     "migrate/kinds/vpc.py": (f"{_T}test_rules_vpc.py", RULES_FP, PROPS, GONE,
                              f"{_T}test_eni_release.py"),
-    "migrate/kinds/s3.py": (S3_ECS, GONE, RULES_CLI, f"{_T}test_apply.py"),
+    # Emptying and deleting a bucket, pure (test_rules_s3_emptying.py): no moto file needed.
+    "migrate/kinds/s3.py": (S3_ECS, f"{_T}test_rules_s3_emptying.py", GONE),
     "migrate/kinds/ecs.py": (S3_ECS, GONE, f"{_T}test_apply.py"),
     "migrate/kinds/lookalikes.py": (f"{_T}test_rules_lookalikes.py", f"{_T}test_scale.py"),
     "migrate/kinds/base.py": (EXECUTOR, GONE, f"{_T}test_apply.py"),

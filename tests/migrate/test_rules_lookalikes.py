@@ -72,3 +72,29 @@ def test_rule_lookalike_roles_exclude_the_scanners_names() -> None:
     found = lookalikes.discover_global(ctx, listing)
     assert [(r.id, r.region, r.action) for r in found] == [("trivy-ci", "global", Action.KEEP)]
     assert ctx.account.clients["iam"].calls == []  # type: ignore[attr-defined]
+
+
+def test_rule_lookalikes_advice_says_how_to_remove_each_kind() -> None:
+    """Rule "look-alikes": each kept look-alike's reason gives the advice for its kind, word for
+    word (the plan is what the operator acts on)."""
+    ctx = fake_ctx(
+        ACCOUNT, REGION, ecs={"list_task_definition_families": ["trivy-scan"]},
+        logs={"describe_log_groups": [{"logGroupName": "/ecs/trivy"}]},
+        cloudformation={"list_stacks": [{"StackName": "trivy-onboarding"}],
+                        "list_stack_sets": [{"StackSetName": "trivy-members"}]})
+    found = lookalikes.discover_regional(ctx)
+    found += lookalikes.discover_global(ctx, [{"RoleName": "trivy-ci"}])
+    head = "looks related to the Trivy scanner; not deleted by guess: "
+    assert {(r.kind, r.id, r.region): r.reason for r in found} == {
+        ("ecs-task-definition", "trivy-scan", REGION): head + "if it ran the Trivy scanner, "
+        "deregister its revisions with `aws ecs deregister-task-definition`",
+        ("log-group", "/ecs/trivy", REGION): head + "if it held the Trivy scanner's logs and you "
+        "no longer need them, `aws logs delete-log-group`",
+        ("cloudformation-stack", "trivy-onboarding", REGION): head + "if it is the old Trivy "
+        "onboarding stack, delete the stack itself so CloudFormation does not drift",
+        ("cloudformation-stackset", "trivy-members", REGION): head + "if it deployed the Trivy "
+        "scanner to member accounts, remove its stack instances, then the StackSet",
+        ("iam-role", "trivy-ci", "global"): head + "if it was the Trivy task's role, detach its "
+        "policies and delete it; the MDVM connector uses other roles",
+    }
+    assert {r.account for r in found} == {ACCOUNT}
