@@ -475,6 +475,21 @@ def test_rule_mdvm_readiness_looks_for_the_named_role() -> None:
     assert other.reason.startswith("no IAM role SomeOtherRole")
 
 
+def test_rule_mdvm_readiness_from_the_plans_role_listing() -> None:
+    """Rule "MDVM readiness": plan judges the role found by name in its ListRoles listing (which
+    has each role's trust) without another IAM call; a listing without it is "not onboarded"."""
+    ctx = fake_ctx(ACCOUNT, "us-east-1", iam={})
+    other = {**_role(_trust()), "RoleName": "SomeOtherRole"}
+    found = check_readiness(ctx, ROLE, listed=[other, _role(_trust())])
+    assert (found.ready, found.role) == (True, ROLE)
+    missing = check_readiness(ctx, ROLE, listed=[other])
+    assert missing.ready is False
+    assert missing.reason.startswith(f"no IAM role {ROLE}")
+    untrusted = check_readiness(ctx, ROLE, listed=[_role(_trust(audience="api://other"))])
+    assert untrusted.ready is False
+    assert ctx.account.clients["iam"].calls == []  # type: ignore[attr-defined]
+
+
 def test_rule_mdvm_readiness_in_the_plan_file(tmp_path: Path) -> None:
     """Rule "MDVM readiness": what plan records per account is what apply reads back."""
     state = {ACCOUNT: Readiness(True, ROLE, "trusted"), OTHER: Readiness(False, ROLE, "no")}
