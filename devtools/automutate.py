@@ -72,7 +72,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
                              f"{_T}test_eni_release.py"),
     # Emptying and deleting a bucket, pure (test_rules_s3_emptying.py): no moto file needed.
     "migrate/kinds/s3.py": (S3_ECS, f"{_T}test_rules_s3_emptying.py", GONE),
-    "migrate/kinds/ecs.py": (S3_ECS, GONE, f"{_T}test_apply.py"),
+    "migrate/kinds/ecs.py": (S3_ECS, f"{_T}test_rules_ecs_deletion.py", GONE),
     "migrate/kinds/lookalikes.py": (f"{_T}test_rules_lookalikes.py",),
     "migrate/kinds/base.py": (EXECUTOR, GONE),
     "migrate/executor.py": (EXECUTOR, RULES_CLI, f"{_T}test_apply.py"),
