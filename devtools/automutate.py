@@ -67,7 +67,7 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     # Ctx's audit, unknown-outcome, Ctrl-C and retry rules, all pure: no moto file needed.
     "migrate/context.py": (f"{_T}test_rules_context.py", EXECUTOR, GONE),
     "migrate/targeting.py": (f"{_T}test_rules_targeting.py", REFUSALS),
-    "migrate/kinds/iam.py": (RULES_IAM, PROPS, GONE, f"{_T}test_iam_roles.py"),
+    "migrate/kinds/iam.py": (RULES_IAM, GONE, PROPS),
     "migrate/kinds/vpc.py": (f"{_T}test_rules_vpc.py", RULES_FP, PROPS, GONE,
                              f"{_T}test_eni_release.py"),
     # Emptying and deleting a bucket, pure (test_rules_s3_emptying.py): no moto file needed.
