@@ -12,7 +12,7 @@ import pytest
 from migrate import executor
 from migrate.context import ReadOnlyViolation, Settings, _snake
 from migrate.executor import Unit, reconcile, units_for
-from migrate.kinds.base import answer_or, chunks
+from migrate.kinds.base import answer_or, chunks, paginate
 from migrate.model import GLOBAL_REGION, Action, Resource, Status
 from tests.migrate.fakeaws import error, fake_ctx
 
@@ -225,3 +225,21 @@ def test_rule_recheck_of_a_bucket_that_went() -> None:
     assert fresh == []
     assert reconcile(ctx, unit, fresh) == []
     assert unit.approved[0].status is Status.ALREADY_GONE
+
+
+def test_rule_paginate_reads_every_page() -> None:
+    """Rule "every page": a listing yields the items of every page in order, passes the
+    parameters to the paginator of the named operation, and a page without the key (AWS omits
+    empty lists) yields nothing."""
+    asked: list[tuple[str, dict[str, Any]]] = []
+
+    class Client:
+        def get_paginator(self, operation: str) -> Any:
+            class Paginator:
+                def paginate(self, **params: Any) -> Any:
+                    asked.append((operation, params))
+                    return iter([{"Things": [1, 2]}, {}, {"Things": [3]}])
+            return Paginator()
+
+    assert list(paginate(Client(), "list_things", "Things", Filter="x")) == [1, 2, 3]
+    assert asked == [("list_things", {"Filter": "x"})]
