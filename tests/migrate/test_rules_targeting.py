@@ -5,6 +5,7 @@ fake session factory: which accounts and regions are worked on, and what is refu
 
 from __future__ import annotations
 
+import concurrent.futures
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -310,3 +311,17 @@ def test_rule_plan_file_for_another_account_message() -> None:
     assert refused.value.format_message() == (
         f"the plan file is for account {OTHER} but the credentials are for account {OWN}: "
         "nothing deleted; use that account's credentials (--profile) or make a new plan")
+
+
+def test_rule_ctrl_c_while_checking_plan_accounts_stops_cleanly(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule "Ctrl-C": Ctrl-C while the plan's accounts are being checked stops as Ctrl-C (the
+    checks are told to stop), not as a crash."""
+    monkeypatch.setattr(targeting, "check_account", lambda account, region: None)
+
+    def interrupted(*args: Any, **kw: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(concurrent.futures, "wait", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        accounts_for_plan(factory(), "us-east-1", [OTHER], ROLE)
