@@ -214,3 +214,20 @@ def test_rule_ctrl_c_during_a_retry_wait_stops() -> None:
     with pytest.raises(StopRequested):
         ctx.retrying({"DependencyViolation"}, "x", busy)
     assert calls == [1]
+
+
+def test_rule_retries_make_at_least_one_attempt() -> None:
+    """Rule "bounded retries": a setting of fewer than one attempt is refused (it would make no
+    call at all); one attempt is one call, not retried."""
+    with pytest.raises(ValueError, match=r"^retry_attempts must be at least 1, not 0$"):
+        Settings(retry_attempts=0)
+    calls: list[int] = []
+    ctx = Ctx(cast(Account, RegionalAccount(ACCOUNT)), REGION, settings=Settings(retry_attempts=1))
+
+    def busy() -> None:
+        calls.append(1)
+        raise error("DependencyViolation")
+
+    with pytest.raises(ClientError):
+        ctx.retrying({"DependencyViolation"}, "x", busy)
+    assert calls == [1]
