@@ -39,7 +39,8 @@ from devtools.mutate import IGNORED, copy_tree
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENTS = ROOT / "devtools" / "equivalent_mutants.toml"
 KEEP_DIR = ".automutate"  # under the root; git and copy_tree ignore it
-_KILLED_EXIT_CODES = (1, 3, 37)  # mutmut's "killed" and "caught by type check" (mutmut/stats.py)
+# mutmut's "killed", "caught by type check" and "timeout" (SIGXCPU) exit codes (mutmut/stats.py)
+_KILLED_EXIT_CODES = (1, 3, 37, 36, 24, -24, 152, 255)
 
 _T = "tests/migrate/"
 RULES_FP = f"{_T}test_rules_fingerprint.py"
@@ -244,7 +245,10 @@ def mutate_module(root: Path, module: str, tests: Sequence[str], equivalents: li
                 continue
             name, status = found["name"], found["status"].strip()
             result.statuses[status] += 1
-            if status in ("killed", "caught by type check", "not checked"):
+            # A timeout is a mutant the tests caught looping: mutmut stops it after 30 times
+            # (plus 15 s) the time its tests took on the unmutated code, measured in the same
+            # run, so a busy machine alone does not make one.
+            if status in ("killed", "caught by type check", "timeout", "not checked"):
                 continue
             _, shown, _ = runner([*mutmut, "show", name], copy, 120)
             change = change_of(shown)

@@ -121,8 +121,8 @@ def test_survivors_are_equivalent_only_when_listed(tree: Path) -> None:
     assert result.total == 5
     assert result.equivalent == ["m.x_f__mutmut_2"]
     assert [(n, s) for n, s, _ in result.unexplained] == [
-        ("m.x_g__mutmut_1", "survived"), ("m.x_g__mutmut_2", "no tests"),
-        ("m.x_g__mutmut_3", "timeout")]
+        ("m.x_g__mutmut_1", "survived"), ("m.x_g__mutmut_2", "no tests")]
+    assert result.statuses["timeout"] == 1  # caught looping: counted, not unexplained
     assert all(cwd != tree for cwd in fake.cwd)  # a copy, never the working tree
     assert "[tool.mutmut]" not in (tree / "pyproject.toml").read_text()
 
@@ -165,7 +165,7 @@ def test_keep_retests_only_what_was_not_killed(tree: Path) -> None:
     meta.parent.mkdir(parents=True)
     (kept / "stale.py").write_text("gone from the working tree\n")
     meta.write_text(json.dumps({"exit_code_by_key": {"k1": 1, "k2": 0, "k3": 33, "k4": None,
-                                                     "k5": 37, "k6": 36}}))
+                                                     "k5": 37, "k6": 35, "k7": -24}}))
     fake = FakeMutmut({"m.x_f__mutmut_1": "killed"})
 
     result = mutate_module(tree, "m.py", ["tests/t.py"], [], time_box=10, children=2,
@@ -177,7 +177,7 @@ def test_keep_retests_only_what_was_not_killed(tree: Path) -> None:
     assert not (kept / "stale.py").exists()
     assert not (kept / automutate.KEEP_DIR).exists()  # the copy never copies itself
     assert json.loads(meta.read_text())["exit_code_by_key"] == {
-        "k1": 1, "k2": None, "k3": None, "k4": None, "k5": 37, "k6": None}
+        "k1": 1, "k2": None, "k3": None, "k4": None, "k5": 37, "k6": None, "k7": -24}
     assert "[tool.mutmut]" not in (tree / "pyproject.toml").read_text()
 
 

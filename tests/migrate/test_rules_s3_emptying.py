@@ -78,7 +78,9 @@ class FakeS3:
                     if pair in listed:
                         listed.remove(pair)
             deleted.append({"Key": obj["Key"]} if self.no_version_in_answer else dict(obj))
-        answer: dict[str, Any] = {"Deleted": deleted}
+        answer: dict[str, Any] = {}  # S3 leaves out an empty list
+        if deleted:
+            answer["Deleted"] = deleted
         if errors:
             answer["Errors"] = errors
         return answer
@@ -227,6 +229,7 @@ def test_rule_bucket_answer_without_version_counts_the_asked_version(tmp_path: P
     assert s3._named([{"Key": "a", "VersionId": "9"}, {"Key": "b"}], {("a", "1")}) == set()
     assert s3._named([{"Key": "a", "VersionId": "2"}], {("a", "1"), ("a", "2")}) == {("a", "2")}
     assert s3._named([{"Key": "a"}], {("a", "2"), ("a", "1")}) == {("a", "1")}
+    assert s3._named([{"Key": "other", "VersionId": "1"}], {("a", "1")}) == set()
     bucket = FakeS3(versions=[("a", "1"), ("b", "2")], no_version_in_answer=True)
     status, res, _, _ = _delete(tmp_path, bucket)
     assert (status, res.details) == (Status.DELETED, {"objects_deleted": 2})
@@ -307,3 +310,32 @@ def test_rule_bucket_delete_objects_audit(answer: dict[str, Any],
                                           judged: tuple[str, dict[str, Any]]) -> None:
     """Rule "S3 per-key errors": the audit records DeleteObjects' per-key failures, not `ok`."""
     assert s3._judge_delete_objects(answer) == judged
+
+
+def test_rule_bucket_all_keys_refused_fails_it_with_the_first(tmp_path: Path) -> None:
+    """Rule "S3 per-key errors": an answer with only `Errors` (S3 leaves out an empty
+    `Deleted`) fails the bucket, the first error named even when it has no message."""
+    class Bare(FakeS3):
+        def delete_objects(self, **params: Any) -> dict[str, Any]:
+            self.calls.append(("delete_objects", params))
+            return {"Errors": [{"Key": "k", "Code": "AccessDenied"}]}
+
+    outcome, res, _, records = _delete(tmp_path, Bare(versions=[("k", "1")]))
+    assert isinstance(outcome, CannotDelete)
+    assert str(outcome) == (f"1 of 1 objects could not be deleted from {BUCKET}, e.g. k: "
+                            "AccessDenied")
+    assert res.details == {"objects_deleted": 0}
+    assert records[0]["error"] == "1 key(s) not deleted, e.g. 'k': AccessDenied"
+
+
+def test_rule_bucket_emptying_reports_progress(tmp_path: Path) -> None:
+    """Rule "S3": each batch says how many objects have gone so far (a bucket of millions
+    takes a while)."""
+    said: list[str] = []
+    bucket = FakeS3(versions=[("a", "1"), ("b", "2")])
+    account = OneBucketAccount(bucket)
+    ctx = Ctx(cast(Account, account), "us-east-1", audit=AuditLog(tmp_path / "a.jsonl"),
+              say=said.append)
+    res = Resource(ACCOUNT, REGION, "s3-bucket", BUCKET, Action.DELETE, "why")
+    assert s3.S3Bucket().delete(ctx, res) is Status.DELETED
+    assert said == [f"{ACCOUNT}/{REGION}: emptying s3://{BUCKET}: 2 objects deleted"]
