@@ -59,9 +59,12 @@ class FakeS3:
             raise error("NoSuchBucket", 404)
         both = [("v", k) for k in self.versions] + [("m", k) for k in self.markers]
         page = both[:self.page_size]
-        return {"Versions": [{"Key": k, "VersionId": v} for kind, (k, v) in page if kind == "v"],
-                "DeleteMarkers": [{"Key": k, "VersionId": v}
-                                  for kind, (k, v) in page if kind == "m"]}
+        answer: dict[str, Any] = {}  # S3 leaves out an empty list
+        for kind, key in (("v", "Versions"), ("m", "DeleteMarkers")):
+            items = [{"Key": k, "VersionId": v} for each, (k, v) in page if each == kind]
+            if items:
+                answer[key] = items
+        return answer
 
     def delete_objects(self, **params: Any) -> dict[str, Any]:
         self.calls.append(("delete_objects", params))
@@ -161,6 +164,7 @@ def test_rule_bucket_emptied_of_everything_then_deleted(tmp_path: Path) -> None:
                             "list_object_versions", "list_multipart_uploads",
                             "abort_multipart_upload", "delete_bucket"]
     calls = dict(bucket.calls)
+    assert calls["head_bucket"] == {"Bucket": BUCKET}
     assert calls["list_object_versions"] == {"Bucket": BUCKET, "MaxKeys": 1000}
     assert calls["delete_objects"] == {"Bucket": BUCKET, "Delete": {"Objects": [
         {"Key": "a", "VersionId": "1"}, {"Key": "a", "VersionId": "2"},
@@ -257,7 +261,7 @@ def test_rule_bucket_one_idle_round_is_not_yet_a_failure(tmp_path: Path) -> None
 
         def list_object_versions(self, **params: Any) -> dict[str, Any]:
             answer = super().list_object_versions(**params)
-            if not answer["Versions"] and self.lag:
+            if not answer.get("Versions") and self.lag:
                 self.lag -= 1
                 answer["Versions"] = [{"Key": "a", "VersionId": "1"}]
             return answer
@@ -339,3 +343,130 @@ def test_rule_bucket_emptying_reports_progress(tmp_path: Path) -> None:
     res = Resource(ACCOUNT, REGION, "s3-bucket", BUCKET, Action.DELETE, "why")
     assert s3.S3Bucket().delete(ctx, res) is Status.DELETED
     assert said == [f"{ACCOUNT}/{REGION}: emptying s3://{BUCKET}: 2 objects deleted"]
+
+
+def test_rule_bucket_of_delete_markers_only(tmp_path: Path) -> None:
+    """Rule "S3": a bucket holding only delete markers (its listing has no Versions) is
+    emptied too."""
+    bucket = FakeS3(markers=[("a", "1")])
+    status, res, _, _ = _delete(tmp_path, bucket)
+    assert (status, res.details) == (Status.DELETED, {"objects_deleted": 1})
+
+
+@pytest.mark.parametrize("code", ["BucketNotEmpty", "OperationAborted"])
+def test_rule_bucket_delete_retried_while_s3_is_busy(tmp_path: Path, code: str) -> None:
+    """Rule "S3": DeleteBucket answered BucketNotEmpty or OperationAborted (a conflicting
+    operation) is retried, and the retry is said."""
+    class Busy(FakeS3):
+        busy = 1
+
+        def delete_bucket(self, **params: Any) -> dict[str, Any]:
+            if self.busy:
+                self.busy -= 1
+                self.calls.append(("delete_bucket", params))
+                raise error(code, 409)
+            return super().delete_bucket(**params)
+
+    said: list[str] = []
+    bucket = Busy(versions=[("a", "1")])
+    ctx = Ctx(cast(Account, OneBucketAccount(bucket)), "us-east-1",
+              audit=AuditLog(tmp_path / "a.jsonl"), say=said.append,
+              settings=Settings(retry_attempts=3, retry_base_delay=0, retry_max_delay=0))
+    res = Resource(ACCOUNT, REGION, "s3-bucket", BUCKET, Action.DELETE, "why")
+    assert s3.S3Bucket().delete(ctx, res) is Status.DELETED
+    assert f"delete bucket {BUCKET}: {code}, retry 1 in 0s" in said
+
+
+def test_rule_bucket_gone_while_emptying_is_already_gone(tmp_path: Path) -> None:
+    """Rule "gone means not found": a bucket deleted by someone else while it is emptied is
+    already gone, not a failure."""
+    class Vanishing(FakeS3):
+        def list_object_versions(self, **params: Any) -> dict[str, Any]:
+            self.calls.append(("list_object_versions", params))
+            raise error("NoSuchBucket", 404)
+
+    status, _, _, _ = _delete(tmp_path, Vanishing(versions=[("a", "1")]))
+    assert status is Status.ALREADY_GONE
+
+
+@dataclass
+class RegionalS3:
+    """S3 clients per region: which region each call went to, with what."""
+
+    answers: dict[str, Any]
+    id: str = ACCOUNT
+    calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    def client(self, service: str, region: str) -> Any:
+        account = self
+
+        class Client:
+            def __getattr__(self, operation: str) -> Any:
+                def call(**params: Any) -> Any:
+                    account.calls.append((region, operation, params))
+                    answer = account.answers[operation]
+                    if isinstance(answer, Exception):
+                        raise answer
+                    return answer
+                return call
+
+            def get_paginator(self, operation: str) -> Any:
+                class Paginator:
+                    def paginate(self, **params: Any) -> Iterator[Any]:
+                        account.calls.append((region, operation, params))
+                        yield account.answers[operation]
+                return Paginator()
+        return Client()
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        yield
+
+
+def _classify(answers: dict[str, Any], regions: list[str]) -> tuple[Resource | None,
+                                                                     RegionalS3]:
+    account = RegionalS3({"get_bucket_location": {"LocationConstraint": REGION}, **answers})
+    ctx = Ctx(cast(Account, account), "us-east-1")
+    return s3.classify(ctx, BUCKET, regions), account
+
+
+def test_rule_bucket_classified_with_calls_in_its_own_region() -> None:
+    """Rule "Trivy bucket": the location is asked where the run's calls go, the Object Lock
+    setting in the bucket's own region, each for that bucket; the row is the account's, in the
+    bucket's region; a lock answer without a configuration is no lock."""
+    found, account = _classify({"get_object_lock_configuration": {}}, [REGION])
+    assert found is not None
+    assert (found.account, found.region, found.kind, found.id, found.action, found.reason) == (
+        ACCOUNT, REGION, "s3-bucket", BUCKET, Action.DELETE,
+        "bucket name starts with defender-for-containers-va")
+    assert account.calls == [
+        ("us-east-1", "get_bucket_location", {"Bucket": BUCKET}),
+        (REGION, "get_object_lock_configuration", {"Bucket": BUCKET})]
+
+
+@pytest.mark.parametrize(("name", "answers", "regions", "reason"), [
+    ("defender-for-containers-vault", {}, [REGION],
+     "name is not defender-for-containers-va followed by the end, '-', '.' or a digit: not a "
+     "Trivy bucket"),
+    (BUCKET, {}, ["us-east-1"], f"in {REGION}, outside the selected regions; add it with "
+     "--regions or use --all-regions"),
+    (BUCKET, {"get_object_lock_configuration": {"ObjectLockConfiguration": {
+        "ObjectLockEnabled": "Enabled"}}}, [REGION],
+     "Object Lock is enabled: locked versions cannot be removed before their retention ends; "
+     "empty and delete it yourself"),
+], ids=["other-name", "other-region", "object-lock"])
+def test_rule_bucket_kept_says_why_in_full(name: str, answers: dict[str, Any],
+                                           regions: list[str], reason: str) -> None:
+    """Rule "Trivy bucket": a kept bucket's reason, word for word."""
+    account = RegionalS3({"get_bucket_location": {"LocationConstraint": REGION}, **answers})
+    found = s3.classify(Ctx(cast(Account, account), "us-east-1"), name, regions)
+    assert found is not None
+    assert (found.action, found.reason) == (Action.KEEP, reason)
+
+
+def test_rule_buckets_listed_with_the_prefix_filter() -> None:
+    """Rule "Trivy bucket": the listing asks S3 for the look-alike prefix only."""
+    account = RegionalS3({"list_buckets": {"Buckets": []}})
+    assert s3.discover(Ctx(cast(Account, account), "us-east-1"), [REGION]) == []
+    assert account.calls == [("us-east-1", "list_buckets",
+                              {"Prefix": "defender-for-containers"})]
