@@ -9,6 +9,7 @@ STOPPED is gone; discovery that loses the cluster between two calls starts again
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +217,30 @@ def test_rule_ecs_cluster_vanishing_during_discovery_is_gone() -> None:
     ctx.account.clients["ecs"] = _VanishingCluster("AccessDeniedException")  # type: ignore[attr-defined]
     with pytest.raises(Exception, match="AccessDeniedException"):
         ecs.discover(ctx)
+
+
+def test_rule_ecs_task_without_attachments_has_no_eni() -> None:
+    """Rule "task ENIs": a task ECS lists without attachments (EC2 launch type), or with an
+    ENI attachment not yet detailed, holds no ENI of the scanner."""
+    assert ecs._task_enis({"taskArn": "t"}) == set()
+    assert ecs._task_enis({"attachments": [{"type": "ElasticNetworkInterface"}]}) == set()
+
+
+def test_rule_ecs_deletions_are_audited_by_resource(tmp_path: Path) -> None:
+    """Rule "audit log": each ECS deletion is recorded under the resource it deletes, and the
+    cluster's retries say which cluster waits."""
+    client = _BusyCluster(["ClusterContainsTasksException"])
+    client.answers["describe_container_instances"] = {"containerInstances": [
+        {"status": "ACTIVE"}]}
+    ctx = _ctx(tmp_path, client)
+    said: list[str] = []
+    ctx.say = said.append
+    ecs.EcsContainerInstance().delete(ctx, _res("ecs-container-instance", "ci/1"))
+    ecs.EcsCluster().delete(ctx, _res("ecs-cluster", CLUSTER_NAME))
+    records = [json.loads(line) for line in
+               (tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["operation"], r["resource"]) for r in records] == [
+        ("ecs:DeregisterContainerInstance", "ci/1"), ("ecs:DeleteCluster", CLUSTER_NAME),
+        ("ecs:DeleteCluster", CLUSTER_NAME)]
+    assert said == [f"delete ECS cluster {CLUSTER_NAME}: ClusterContainsTasksException, retry 1 "
+                    "in 0s"]
