@@ -244,3 +244,56 @@ def test_rule_ecs_deletions_are_audited_by_resource(tmp_path: Path) -> None:
         ("ecs:DeleteCluster", CLUSTER_NAME)]
     assert said == [f"delete ECS cluster {CLUSTER_NAME}: ClusterContainsTasksException, retry 1 "
                     "in 0s"]
+
+
+def _audited(tmp_path: Path) -> list[tuple[str, str]]:
+    return [(r["operation"], r["resource"]) for r in (
+        json.loads(line) for line in
+        (tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines())]
+
+
+def test_rule_ecs_service_and_task_deletions_are_audited_by_resource(tmp_path: Path) -> None:
+    """Rule "audit log": scaling, deleting and stopping are recorded under the service or task;
+    a service's liveness is asked for that service in the Trivy cluster."""
+    client = FakeClient({
+        "describe_services": {"services": [{"status": "ACTIVE", "desiredCount": 1}]},
+        "describe_tasks": {"tasks": [{"lastStatus": "RUNNING"}]}})
+    ctx = _ctx(tmp_path, client)
+    assert ecs.EcsService().exists(ctx, _res("ecs-service", "svc")) is True
+    assert client.calls == [("describe_services", {"cluster": CLUSTER_NAME,
+                                                   "services": ["svc"]})]
+    ecs.EcsService().delete(ctx, _res("ecs-service", "svc"))
+    ecs.EcsTask().delete(ctx, _res("ecs-task", "task/1"))
+    assert _audited(tmp_path) == [("ecs:UpdateService", "svc"), ("ecs:DeleteService", "svc"),
+                                  ("ecs:StopTask", "task/1")]
+
+
+def test_rule_ecs_service_gone_during_deletion_is_already_gone(tmp_path: Path) -> None:
+    """Rule "gone means not found": a service deleted by someone else between the check and the
+    call is already gone."""
+    client = FakeClient({"describe_services": {"services": [{"status": "ACTIVE"}]},
+                         "delete_service": error("ServiceNotFoundException")})
+    assert ecs.EcsService().delete(_ctx(tmp_path, client),
+                                   _res("ecs-service", "svc")) is Status.ALREADY_GONE
+
+
+def test_rule_ecs_discovery_asks_about_the_trivy_cluster_only() -> None:
+    """Rule "Trivy cluster": every call after the listing names the Trivy cluster; an INACTIVE
+    service is passed over without hiding the ones after it; a cluster listed by bare name (not
+    an ARN) is found too."""
+    ctx = fake_ctx(ACCOUNT, REGION, ecs={
+        "list_clusters": [CLUSTER_NAME],
+        "describe_clusters": {"clusters": [{"clusterArn": "arn", "status": "ACTIVE"}]},
+        "list_services": ["svc/gone", "svc/live"],
+        "describe_services": {"services": [{"serviceArn": "svc/gone", "status": "INACTIVE"},
+                                           {"serviceArn": "svc/live", "status": "ACTIVE"}]},
+        "list_tasks": [], "list_container_instances": []})
+    found = ecs.discover(ctx)
+    assert [(r.kind, r.id) for r in found.resources] == [("ecs-service", "svc/live"),
+                                                          ("ecs-cluster", CLUSTER_NAME)]
+    calls = ctx.account.clients["ecs"].calls  # type: ignore[attr-defined]
+    assert [(op, p) for op, p in calls if op in ("describe_clusters", "list_services",
+                                                 "describe_services")] == [
+        ("describe_clusters", {"clusters": [CLUSTER_NAME]}),
+        ("list_services", {"cluster": CLUSTER_NAME}),
+        ("describe_services", {"cluster": CLUSTER_NAME, "services": ["svc/gone", "svc/live"]})]
