@@ -297,3 +297,24 @@ def test_rule_ecs_discovery_asks_about_the_trivy_cluster_only() -> None:
         ("describe_clusters", {"clusters": [CLUSTER_NAME]}),
         ("list_services", {"cluster": CLUSTER_NAME}),
         ("describe_services", {"cluster": CLUSTER_NAME, "services": ["svc/gone", "svc/live"]})]
+
+
+def test_rule_ecs_tasks_and_instances_of_the_trivy_cluster_say_so() -> None:
+    """Rule "Trivy cluster": tasks and container instances are listed in the Trivy cluster and
+    each says it is in it; the cluster's name is the last segment of its ARN."""
+    arn = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/path/{CLUSTER_NAME}"
+    ctx = fake_ctx(ACCOUNT, REGION, ecs={
+        "list_clusters": [arn],
+        "describe_clusters": {"clusters": [{"clusterArn": arn, "status": "ACTIVE"}]},
+        "list_services": [], "list_tasks": ["task/1"],
+        "describe_tasks": {"tasks": [{"taskArn": "task/1", "lastStatus": "RUNNING"}]},
+        "list_container_instances": ["ci/1"]})
+    found = ecs.discover(ctx)
+    reason = f"in the Trivy cluster {CLUSTER_NAME}"
+    assert [(r.kind, r.id, r.reason) for r in found.resources[:2]] == [
+        ("ecs-task", "task/1", reason), ("ecs-container-instance", "ci/1", reason)]
+    calls = ctx.account.clients["ecs"].calls  # type: ignore[attr-defined]
+    assert [(op, p) for op, p in calls if op in ("list_tasks", "list_container_instances")] == [
+        ("list_tasks", {"cluster": CLUSTER_NAME, "desiredStatus": "RUNNING"}),
+        ("list_tasks", {"cluster": CLUSTER_NAME, "desiredStatus": "STOPPED"}),
+        ("list_container_instances", {"cluster": CLUSTER_NAME})]
