@@ -10,6 +10,7 @@ fails its unit and nothing else.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,8 +72,10 @@ class FakeKind:
         self.rank = rank
         self.outcomes, self.existing = outcomes, exists
         self.deleted: list[str] = []
+        self.contexts: list[Ctx] = []
 
     def delete(self, ctx: Ctx, res: Resource) -> Status:
+        self.contexts.append(ctx)
         self.deleted.append(res.id)
         outcome = self.outcomes.get(res.id, Status.DELETED)
         if isinstance(outcome, BaseException):
@@ -80,6 +83,7 @@ class FakeKind:
         return outcome() if callable(outcome) else outcome
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
+        self.contexts.append(ctx)
         found = self.existing.get(res.id, True)
         if isinstance(found, BaseException):
             raise found
@@ -108,9 +112,10 @@ def _execute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, approved: list[Res
              account: ReachableAccount | None = None,
              stop: threading.Event | None = None) -> Run:
     deleted: list[str] = []
+    contexts: list[Ctx] = []
     for kind, rank in (("vpc", 20), ("subnet", 19), ("iam-role", 30), ("s3-bucket", 1)):
         fake = FakeKind(rank, outcomes or {}, exists or {})
-        fake.deleted = deleted
+        fake.deleted, fake.contexts = deleted, contexts
         monkeypatch.setitem(KINDS, kind, fake)
     monkeypatch.setattr(executor, "_fresh", fresh or (lambda ctx, unit: [
         Resource(r.account, r.region, r.kind, r.id, Action.DELETE, r.reason, r.parent)
@@ -119,10 +124,13 @@ def _execute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, approved: list[Res
     reporter = FakeReporter()
     path = tmp_path / "audit.jsonl"
     audit = AuditLog(path)
-    executor.execute(approved, {ACCOUNT: cast(Account, account)}, 2,
-                     Settings(retry_attempts=1), audit, stop or threading.Event(),
+    settings, stop = Settings(retry_attempts=1), stop or threading.Event()
+    executor.execute(approved, {ACCOUNT: cast(Account, account)}, 2, settings, audit, stop,
                      cast(Reporter, reporter), home_region="eu-west-1")
     audit.close()
+    for ctx in contexts:  # each kind works in the run's context
+        assert (ctx.settings, ctx.audit, ctx.stop, ctx.say) == (settings, audit, stop,
+                                                                reporter.say)
     return Run(approved, reporter, deleted, path)
 
 
@@ -195,8 +203,10 @@ def test_rule_unknown_outcome_is_rechecked(tmp_path: Path, monkeypatch: pytest.M
     assert run.outcome()[1] == ("s-1", status, says)
     assert run.approved[0].status is (Status.DELETED if status is Status.DELETED
                                       else Status.SKIPPED)
-    recheck = '"operation": "recheck"' in run.audit.read_text(encoding="utf-8")
-    assert recheck is (not isinstance(exists, BaseException))
+    rechecks = [json.loads(line)["result"] for line in
+                run.audit.read_text(encoding="utf-8").splitlines() if '"recheck"' in line]
+    assert rechecks == ([] if isinstance(exists, BaseException)
+                        else ["exists" if exists else "gone"])
     if status is Status.DELETED:
         assert f"{ACCOUNT}/{REGION}: deleted subnet s-1" in run.reporter.steps
 
