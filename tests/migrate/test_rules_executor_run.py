@@ -10,6 +10,7 @@ fails its unit and nothing else.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import threading
 from collections.abc import Callable
@@ -363,3 +364,80 @@ def test_rule_recheck_scans_what_the_unit_holds() -> None:
     asked = {p.get("RoleName") for op, p in account.clients["iam"].calls  # type: ignore[attr-defined]
              if op == "get_role"}
     assert "DefenderForContainersVaRole" in asked
+
+
+def test_rule_a_failure_at_the_start_marks_all_the_rest(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule "a failure stops the chain": the first resource failing marks every later one of
+    its chain, not only the last."""
+    approved = [res("vpc", "vpc-1"), res("subnet", "s-1", "vpc-1"),
+                res("subnet", "s-2", "vpc-1")]
+    run = _execute(tmp_path, monkeypatch, approved, outcomes={"s-1": CannotDelete("in use")})
+    assert run.outcome() == [
+        ("vpc-1", Status.SKIPPED, "not attempted: subnet s-1 failed before it"),
+        ("s-1", Status.FAILED, "in use"),
+        ("s-2", Status.SKIPPED, "not attempted: subnet s-1 failed before it")]
+    stopped = _execute(tmp_path, monkeypatch, [res("vpc", "vpc-1"), res("subnet", "s-1", "vpc-1"),
+                                               res("subnet", "s-2", "vpc-1")],
+                       outcomes={"s-1": StopRequested()})
+    assert [s for _, s, _ in stopped.outcome()] == [Status.SKIPPED] * 3
+    assert stopped.deleted == ["s-1"]
+
+
+def test_rule_units_default_to_the_home_region(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule "IAM last": without a home region, IAM calls go to us-east-1; the IAM unit judges
+    task definitions in the plan's regions, or in the home region when none are given."""
+    account = cast(Account, ReachableAccount(ACCOUNT, {}))
+    role = res("iam-role", "DefenderForContainersVaRole", region=GLOBAL_REGION)
+    [unit] = executor.units_for([role], {ACCOUNT: account})
+    assert (unit.where, tuple(unit.regions)) == ("us-east-1", ("us-east-1",))
+    [unit] = executor.units_for([role], {ACCOUNT: account}, "eu-west-1", ["eu-central-1"])
+    assert (unit.where, tuple(unit.regions)) == ("eu-west-1", ("eu-central-1",))
+    seen: list[tuple[str, tuple[str, ...]]] = []
+
+    def fresh(ctx: Ctx, unit: executor.Unit) -> list[Resource]:
+        seen.append((ctx.region, tuple(unit.regions)))
+        return []
+
+    monkeypatch.setattr(executor, "_fresh", fresh)
+    for kind in ("iam-role",):
+        monkeypatch.setitem(KINDS, kind, FakeKind(30, {}, {role.id: False}))
+    audit = AuditLog(tmp_path / "a.jsonl")
+    executor.execute([role], {ACCOUNT: account}, None, Settings(), audit, threading.Event(),
+                     cast(Reporter, FakeReporter()), regions=["ap-south-1"])
+    assert seen == [("us-east-1", ("ap-south-1",))]
+    assert role.status is Status.ALREADY_GONE
+
+
+def test_rule_ctrl_c_while_units_run_marks_everything_interrupted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule "Ctrl-C": Ctrl-C while the units run tells them to stop, marks what did not finish
+    as interrupted and goes on as Ctrl-C."""
+    def interrupted(*args: Any, **kw: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(concurrent.futures, "wait", interrupted)
+    role = res("iam-role", "DefenderForContainersVaRole", region=GLOBAL_REGION)
+    approved = [res("vpc", "vpc-1"), role]
+    stop = threading.Event()
+    with pytest.raises(KeyboardInterrupt):
+        _execute(tmp_path, monkeypatch, approved, stop=stop)
+    assert stop.is_set()
+    assert role.status is Status.SKIPPED
+    assert role.error == executor.INTERRUPTED
+
+
+def test_rule_recheck_of_a_bucket_that_still_matches() -> None:
+    """Rule "re-check before deleting": a planned bucket is classified again, by its name, for
+    its unit's region: still a Trivy bucket there, it is found to delete."""
+    bucket = "defender-for-containers-va-1"
+    ctx = fake_ctx(ACCOUNT, REGION, s3={
+        "get_bucket_location": {"LocationConstraint": "eu-west-1"},
+        "get_object_lock_configuration": error("ObjectLockConfigurationNotFoundError", 404)})
+    unit = executor.Unit(ctx.account, "eu-west-1", [res("s3-bucket", bucket, region="eu-west-1")],
+                         bucket=True)
+    assert [(r.id, r.region, r.action) for r in executor._fresh(ctx, unit)] == [
+        (bucket, "eu-west-1", Action.DELETE)]
+    calls = ctx.account.clients["s3"].calls  # type: ignore[attr-defined]
+    assert calls[0] == ("get_bucket_location", {"Bucket": bucket})
