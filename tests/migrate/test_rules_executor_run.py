@@ -20,14 +20,16 @@ from typing import Any, ClassVar, cast
 
 import pytest
 
-from migrate import executor
+from migrate import executor, runner
 from migrate.audit import AuditLog
 from migrate.aws import Account, AccountUnreachable
 from migrate.context import CannotDelete, Ctx, Settings, StopRequested, UnknownOutcome
+from migrate.fingerprint import CONTAINERS_AUDIENCE, OIDC_ISSUER
 from migrate.kinds import KINDS
 from migrate.model import GLOBAL_REGION, Action, Resource, Status
 from migrate.progress import Reporter
-from tests.migrate.fakeaws import FakeAccount, error, fake_ctx
+from migrate.trust import oidc_provider_arn
+from tests.migrate.fakeaws import FakeAccount, FakeClient, error, fake_ctx
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -441,3 +443,59 @@ def test_rule_recheck_of_a_bucket_that_still_matches() -> None:
         (bucket, "eu-west-1", Action.DELETE)]
     calls = ctx.account.clients["s3"].calls  # type: ignore[attr-defined]
     assert calls[0] == ("get_bucket_location", {"Bucket": bucket})
+
+
+def test_rule_recheck_of_iam_looks_at_task_definitions_of_the_plans_regions() -> None:
+    """Rule "re-check before deleting" and "IAM last": the IAM unit's re-check finds the
+    scanner's role again and asks every region of the plan whether a task definition still
+    names it."""
+    provider = oidc_provider_arn("aws", ACCOUNT)
+    trust = {"Statement": [{"Effect": "Allow", "Principal": {"Federated": provider},
+                            "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {
+                                "StringEquals": {f"{OIDC_ISSUER}:aud": CONTAINERS_AUDIENCE}}}]}
+    role_name = "DefenderForContainersVaRole"
+
+    class Iam(FakeClient):
+        def answer(self, operation: str, params: dict[str, Any]) -> Any:
+            if operation == "get_role":
+                self.calls.append((operation, params))
+                if params["RoleName"] != role_name:
+                    raise error("NoSuchEntity", 404)
+                return {"Role": {"RoleName": role_name, "AssumeRolePolicyDocument": trust,
+                                 "Arn": f"arn:aws:iam::{ACCOUNT}:role/{role_name}"}}
+            return super().answer(operation, params)
+
+    ctx = fake_ctx(ACCOUNT, REGION, ecs={"list_task_definitions": []})
+    ctx.account.clients["iam"] = Iam({  # type: ignore[attr-defined]
+        "list_attached_role_policies": [], "get_policy": error("NoSuchEntity", 404)})
+    role = res("iam-role", role_name, region=GLOBAL_REGION)
+    unit = executor.Unit(ctx.account, GLOBAL_REGION, [role], regions=("eu-west-1", "ap-south-1"))
+    found = executor._fresh(ctx, unit)
+    assert [(r.id, r.action) for r in found] == [(role_name, Action.DELETE)]
+    ecs_calls = ctx.account.clients["ecs"].calls  # type: ignore[attr-defined]
+    assert [op for op, _ in ecs_calls] == ["list_task_definitions"] * 2
+
+
+def test_rule_ctrl_c_while_iam_runs_marks_it_interrupted(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule "Ctrl-C": Ctrl-C while the IAM units run tells them to stop and goes on as
+    Ctrl-C, with the IAM resources not deleted marked interrupted."""
+    runs: list[int] = []
+
+    def run_all(items: Any, work: Any, workers: int, stop: threading.Event) -> Any:
+        runs.append(1)
+        if len(runs) == 2:  # the IAM phase
+            monkeypatch.setattr(concurrent.futures, "wait", _interrupted)
+        return runner.run_all(items, work, workers, stop)
+
+    monkeypatch.setattr(executor, "run_all", run_all)
+    role = res("iam-role", "DefenderForContainersVaRole", region=GLOBAL_REGION)
+    stop = threading.Event()
+    with pytest.raises(KeyboardInterrupt):
+        _execute(tmp_path, monkeypatch, [res("vpc", "vpc-1"), role], stop=stop)
+    assert stop.is_set()
+    assert len(runs) == 2
+
+
+def _interrupted(*args: Any, **kw: Any) -> Any:
+    raise KeyboardInterrupt
