@@ -8,16 +8,21 @@ that reach the mutated function (mutmut records which test calls what). Every su
 killed by a new test or listed, with the reason it changes no behaviour, in
 `devtools/equivalent_mutants.toml`.
 
-Each module runs on its own temporary copy of the tree (never the working tree), one module at a
-time, with a time box: a module whose run does not finish in time reports what it checked.
+Each module runs on its own copy of the tree (never the working tree), one module at a time,
+with a time box: a module whose run does not finish in time reports what it checked. The copy is
+temporary, or with `--keep` kept in `.automutate/` so that the next run re-tests only what was
+not killed (and every mutant of a function whose code changed): a 2-core machine cannot afford
+to re-run a module's hundreds of killed mutants after each new test.
 Run it with `python3 scripts/dev.py mutate --auto [MODULE...]` (see `--help`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,10 +34,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devtools.mutate import copy_tree
+from devtools.mutate import IGNORED, copy_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENTS = ROOT / "devtools" / "equivalent_mutants.toml"
+KEEP_DIR = ".automutate"  # under the root; git and copy_tree ignore it
+# mutmut's "killed", "caught by type check" and "timeout" (SIGXCPU) exit codes (mutmut/stats.py)
+_KILLED_EXIT_CODES = (1, 3, 37, 36, 24, -24, 152, 255)
 
 _T = "tests/migrate/"
 RULES_FP = f"{_T}test_rules_fingerprint.py"
@@ -48,23 +56,28 @@ STACK_TESTS = ("tests/stacks/test_rules_connector_documents.py",
                "tests/stacks/test_aws_contract.py")
 
 # Module -> the tests that guard it: the pure rule tables first (milliseconds per mutant), then
-# the fewest moto-backed files that reach the functions needing AWS.
+# the fewest moto-backed files that reach the functions needing AWS. A moto file costs seconds
+# per test for every mutant that survives it and for mutmut's two full runs of the selection
+# (stats, then clean): a module whose rules all have pure tests runs without any.
 MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "migrate/fingerprint.py": (RULES_FP, PROPS),
     "migrate/document.py": (REFUSALS,),
-    "migrate/readiness.py": (REFUSALS, RULES_CLI, f"{_T}test_readiness.py"),
+    "migrate/readiness.py": (REFUSALS,),
     # The scanner-trust rules (moved out of kinds/iam.py by issue 19) and the run's context.
     "migrate/trust.py": (RULES_IAM, PROPS, REFUSALS),
-    "migrate/context.py": (EXECUTOR, GONE, f"{_T}test_apply.py"),
-    "migrate/targeting.py": (REFUSALS, f"{_T}test_rules_targeting.py", f"{_T}test_accounts.py"),
-    "migrate/kinds/iam.py": (RULES_IAM, PROPS, GONE, f"{_T}test_iam_roles.py"),
+    # Ctx's audit, unknown-outcome, Ctrl-C and retry rules, all pure: no moto file needed.
+    "migrate/context.py": (f"{_T}test_rules_context.py", EXECUTOR, GONE),
+    "migrate/targeting.py": (f"{_T}test_rules_targeting.py", REFUSALS),
+    "migrate/kinds/iam.py": (RULES_IAM, GONE, PROPS),
     "migrate/kinds/vpc.py": (f"{_T}test_rules_vpc.py", RULES_FP, PROPS, GONE,
                              f"{_T}test_eni_release.py"),
-    "migrate/kinds/s3.py": (S3_ECS, GONE, RULES_CLI, f"{_T}test_apply.py"),
-    "migrate/kinds/ecs.py": (S3_ECS, GONE, f"{_T}test_apply.py"),
-    "migrate/kinds/lookalikes.py": (f"{_T}test_rules_lookalikes.py", f"{_T}test_scale.py"),
-    "migrate/kinds/base.py": (EXECUTOR, GONE, f"{_T}test_apply.py"),
-    "migrate/executor.py": (EXECUTOR, RULES_CLI, f"{_T}test_apply.py"),
+    # Emptying and deleting a bucket, pure (test_rules_s3_emptying.py): no moto file needed.
+    "migrate/kinds/s3.py": (S3_ECS, f"{_T}test_rules_s3_emptying.py", GONE),
+    "migrate/kinds/ecs.py": (S3_ECS, f"{_T}test_rules_ecs_deletion.py", GONE),
+    "migrate/kinds/lookalikes.py": (f"{_T}test_rules_lookalikes.py",),
+    "migrate/kinds/base.py": (EXECUTOR, GONE),
+    # How apply runs its units, pure (test_rules_executor_run.py): no moto file needed.
+    "migrate/executor.py": (EXECUTOR, f"{_T}test_rules_executor_run.py"),
     "stacks/aws_connector/policies.py": STACK_TESTS,
     "stacks/aws_connector/roles.py": STACK_TESTS,
 }
@@ -146,8 +159,9 @@ def mutmut_config(module: str, tests: Sequence[str]) -> str:
 
 
 def _pytest_args(package: str) -> str:
-    args = ["-p", "no:cacheprovider", *(["-p", "no:hypothesispytest"] if package == "stacks"
-                                        else [])]
+    # devtools.mutmut_order: each mutant's tests in MODULE_TESTS order, pure rule tables first.
+    args = ["-p", "no:cacheprovider", "-p", "devtools.mutmut_order",
+            *(["-p", "no:hypothesispytest"] if package == "stacks" else [])]
     return "[" + ", ".join(f'"{a}"' for a in args) + "]"
 
 
@@ -172,14 +186,49 @@ def run_command(cmd: Sequence[str], cwd: Path, timeout: float) -> tuple[int, str
             return -1, out, False
 
 
+def refresh_kept_copy(root: Path, copy: Path) -> Path:
+    """Make `copy` the working tree again, keeping only mutmut's `mutants/` (its results and
+    which test reaches which function); mutmut regenerates what changed itself."""
+    copy.mkdir(parents=True, exist_ok=True)
+    for entry in copy.iterdir():
+        if entry.name == "mutants":
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    shutil.copytree(root, copy, symlinks=True, dirs_exist_ok=True, ignore=IGNORED)
+    return copy
+
+
+def forget_unkilled(copy: Path) -> int:
+    """Mark every mutant not killed in an earlier run as not checked, so that this run tests it
+    again with the current tests (a new test may kill it); killed mutants of unchanged functions
+    stay killed. Returns how many were reset."""
+    reset = 0
+    for meta in (copy / "mutants").rglob("*.py.meta"):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        codes = data.get("exit_code_by_key", {})
+        for key, code in codes.items():
+            if code is not None and code not in _KILLED_EXIT_CODES:
+                codes[key] = None
+                reset += 1
+        meta.write_text(json.dumps(data, indent=4), encoding="utf-8")
+    return reset
+
+
 def mutate_module(root: Path, module: str, tests: Sequence[str], equivalents: list[Equivalent],
                   *, time_box: float, children: int, runner: Runner = run_command,
-                  say: Callable[[str], None] | None = None) -> ModuleResult:
+                  say: Callable[[str], None] | None = None, keep: bool = False) -> ModuleResult:
     result = ModuleResult(module)
     mutmut = [sys.executable, "-m", "mutmut"]
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="automutate-") as tmp:
-        copy = copy_tree(root, Path(tmp))
+        if keep:
+            copy = refresh_kept_copy(root, root / KEEP_DIR / module.replace("/", "_"))
+            forget_unkilled(copy)
+        else:
+            copy = copy_tree(root, Path(tmp))
         with (copy / "pyproject.toml").open("a", encoding="utf-8") as conf:
             conf.write(mutmut_config(module, tests))
         code, out, result.finished = runner([*mutmut, "run", "--max-children", str(children)],
@@ -196,7 +245,10 @@ def mutate_module(root: Path, module: str, tests: Sequence[str], equivalents: li
                 continue
             name, status = found["name"], found["status"].strip()
             result.statuses[status] += 1
-            if status in ("killed", "caught by type check", "not checked"):
+            # A timeout is a mutant the tests caught looping: mutmut stops it after 30 times
+            # (plus 15 s) the time its tests took on the unmutated code, measured in the same
+            # run, so a busy machine alone does not make one.
+            if status in ("killed", "caught by type check", "timeout", "not checked"):
                 continue
             _, shown, _ = runner([*mutmut, "show", name], copy, 120)
             change = change_of(shown)
@@ -248,6 +300,10 @@ def main(argv: Sequence[str] | None = None, *, root: Path = ROOT,
                         help="stop a module's run after this long (default 1800)")
     parser.add_argument("--children", type=int, default=2,
                         help="mutants tested at once (default 2: a 2-core machine)")
+    parser.add_argument("--keep", action="store_true",
+                        help=f"keep each module's copy in {KEEP_DIR}/ and re-test only the "
+                             "mutants not killed before (and those of changed functions); "
+                             "without it, every mutant is tested afresh")
     parser.add_argument("--list", action="store_true", help="print modules and their tests")
     args = parser.parse_args(argv)
     unknown = [m for m in args.modules if m not in MODULE_TESTS]
@@ -266,7 +322,8 @@ def main(argv: Sequence[str] | None = None, *, root: Path = ROOT,
         return 2
     started = time.monotonic()
     results = [mutate_module(root, m, MODULE_TESTS[m], equivalents, time_box=args.time_box,
-                             children=args.children, runner=runner) for m in chosen]
+                             children=args.children, runner=runner, keep=args.keep)
+               for m in chosen]
     total: Counter[str] = sum((r.statuses for r in results), Counter())
     print(f"{len(results)} modules, {sum(r.total for r in results)} mutants: "
           f"{total['killed']} killed, {sum(len(r.equivalent) for r in results)} listed "

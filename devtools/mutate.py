@@ -26,7 +26,8 @@ from pathlib import Path
 
 # What the copy leaves out: environments, VCS data and caches (big, and never read by tests).
 IGNORED = shutil.ignore_patterns(".venv*", ".git", "__pycache__", ".pytest_cache",
-                                 ".mypy_cache", ".ruff_cache", "*.egg-info", "node_modules")
+                                 ".mypy_cache", ".ruff_cache", "*.egg-info", "node_modules",
+                                 ".automutate")
 PYTEST_ARGS = ("-x", "-q", "-p", "no:cacheprovider", "-rfE",
                "--no-header")
 TIMEOUT_SECONDS = 900

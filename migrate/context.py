@@ -77,6 +77,11 @@ class Settings:
     retry_max_delay: float = 30.0
     image_assessment_role: str = IMAGE_ASSESSMENT_ROLE
 
+    def __post_init__(self) -> None:
+        # `retrying` makes at least one call: zero attempts would make none and report nothing.
+        if self.retry_attempts < 1:
+            raise ValueError(f"retry_attempts must be at least 1, not {self.retry_attempts}")
+
 
 def _quiet(_: str) -> None:
     return None

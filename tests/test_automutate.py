@@ -4,6 +4,7 @@ run takes minutes per module and is not part of the suite)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -120,8 +121,8 @@ def test_survivors_are_equivalent_only_when_listed(tree: Path) -> None:
     assert result.total == 5
     assert result.equivalent == ["m.x_f__mutmut_2"]
     assert [(n, s) for n, s, _ in result.unexplained] == [
-        ("m.x_g__mutmut_1", "survived"), ("m.x_g__mutmut_2", "no tests"),
-        ("m.x_g__mutmut_3", "timeout")]
+        ("m.x_g__mutmut_1", "survived"), ("m.x_g__mutmut_2", "no tests")]
+    assert result.statuses["timeout"] == 1  # caught looping: counted, not unexplained
     assert all(cwd != tree for cwd in fake.cwd)  # a copy, never the working tree
     assert "[tool.mutmut]" not in (tree / "pyproject.toml").read_text()
 
@@ -153,3 +154,52 @@ def test_exit_codes(tree: Path, monkeypatch: pytest.MonkeyPatch,
 def test_the_plan_schema_is_ascii() -> None:
     """What makes document.schema's encoding mutants equivalent (equivalent_mutants.toml)."""
     (ROOT / "migrate" / "schema" / "plan.schema.json").read_bytes().decode("ascii")
+
+
+def test_keep_retests_only_what_was_not_killed(tree: Path) -> None:
+    """`--keep`: the kept copy is the working tree again (old files gone), mutmut's results stay,
+    and every verdict but killed is forgotten so the current tests decide it again."""
+    (tree / "m.py").write_text("x = 1\n")
+    kept = tree / automutate.KEEP_DIR / "m.py"
+    meta = kept / "mutants" / "m.py.meta"
+    meta.parent.mkdir(parents=True)
+    (kept / "stale.py").write_text("gone from the working tree\n")
+    meta.write_text(json.dumps({"exit_code_by_key": {"k1": 1, "k2": 0, "k3": 33, "k4": None,
+                                                     "k5": 37, "k6": 35, "k7": -24}}))
+    fake = FakeMutmut({"m.x_f__mutmut_1": "killed"})
+
+    result = mutate_module(tree, "m.py", ["tests/t.py"], [], time_box=10, children=2,
+                           runner=fake, say=lambda _: None, keep=True)
+
+    assert result.total == 1
+    assert fake.cwd[0] == kept
+    assert (kept / "m.py").read_text() == "x = 1\n"
+    assert not (kept / "stale.py").exists()
+    assert not (kept / automutate.KEEP_DIR).exists()  # the copy never copies itself
+    assert json.loads(meta.read_text())["exit_code_by_key"] == {
+        "k1": 1, "k2": None, "k3": None, "k4": None, "k5": 37, "k6": None, "k7": -24}
+    assert "[tool.mutmut]" not in (tree / "pyproject.toml").read_text()
+
+
+def test_each_mutants_tests_run_in_module_tests_order(tmp_path: Path) -> None:
+    """The ordering plugin puts the files in the order the mutmut config selects them (the pure
+    rule tables first) and keeps each file's own order."""
+    from devtools import mutmut_order
+
+    (tmp_path / "pyproject.toml").write_text(
+        mutmut_config("migrate/trust.py", ["tests/fast.py", "tests/slow.py"]))
+
+    class Item:
+        def __init__(self, nodeid: str) -> None:
+            self.nodeid = nodeid
+
+    class Config:
+        rootpath = tmp_path
+
+    items = [Item(n) for n in ("tests/slow.py::a", "tests/other.py::z", "tests/fast.py::b",
+                               "tests/slow.py::c", "tests/fast.py::a")]
+    mutmut_order.pytest_collection_modifyitems(Config(), items)  # type: ignore[arg-type]
+    assert [i.nodeid for i in items] == ["tests/fast.py::b", "tests/fast.py::a",
+                                         "tests/slow.py::a", "tests/slow.py::c",
+                                         "tests/other.py::z"]
+    assert '"devtools.mutmut_order"' in mutmut_config("migrate/trust.py", ["tests/fast.py"])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIP_DIRS = {".git", ".venv", ".venv-awscli", "__pycache__", ".mypy_cache", ".pytest_cache",
-             ".ruff_cache", "build"}
+             ".ruff_cache", "build", ".automutate"}  # .automutate: mutmut's kept copies
 TEXT_SUFFIXES = {".py", ".md", ".yml", ".yaml", ".toml", ".json", ".txt", ""}
 # A Markdown document named by path (not inside a URL).
 DOCUMENT = re.compile(r"(?<![\w/.:-])((?:\.\./|[\w.-]+/)*[\w.-]+\.md)\b")

@@ -9,6 +9,7 @@ call in the product is noticed rather than silently answered.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ from types import MethodType, SimpleNamespace
 from typing import Any, cast
 
 import boto3
+import botocore.session
+from botocore import xform_name
 from botocore.exceptions import ClientError
 
 from migrate.aws import Account
@@ -52,21 +55,41 @@ FILTERS: dict[str, Any] = {
 PARAM_FILTERS: dict[str, str] = {"VPCId": "VPCId", "vpcIdentifier": "vpcId"}
 
 
-class _AnyKey(dict[str, Any]):
-    """A page whose items come back under whatever key the caller reads."""
+@functools.cache
+def answer_lists(service: str, operation: str) -> frozenset[str]:
+    """The keys under which AWS's answer to `operation` (snake_case) carries a list, from
+    botocore's model of `service`."""
+    model = botocore.session.get_session().get_service_model(service)
+    names = {xform_name(n): n for n in model.operation_names}
+    output = model.operation_model(names[operation]).output_shape
+    members = output.members if output is not None else {}
+    return frozenset(k for k, shape in members.items() if shape.type_name == "list")
 
-    def __init__(self, items: list[Item]) -> None:
+
+class _AnyKey(dict[str, Any]):
+    """A page whose items come back under whatever key the caller reads; when the service is
+    known, only under a key AWS's answer has (so that reading the wrong key fails the test)."""
+
+    def __init__(self, items: list[Item], service: str = "", operation: str = "") -> None:
         super().__init__()
         self.items_ = items
+        self.service, self.operation = service, operation
+
+    def _check(self, key: str) -> None:
+        if self.service and key not in answer_lists(self.service, self.operation):
+            raise AssertionError(f"fakeaws: {self.service} {self.operation} answers no list "
+                                 f"{key!r}")
 
     def __getitem__(self, key: str) -> list[Item]:
+        self._check(key)
         return self.items_
 
     def get(self, key: str, default: Any = None) -> list[Item]:
+        self._check(key)
         return self.items_
 
 
-class _ApiNames(dict[str, str]):
+class ApiNames(dict[str, str]):
     """botocore's `meta.method_to_api_mapping` for any method: delete_vpc -> DeleteVpc."""
 
     def __missing__(self, method: str) -> str:
@@ -78,13 +101,13 @@ class FakeClient:
     answers: dict[str, Any] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     # Set by FakeAccount.client: what `Ctx.audited` reads of a client (`meta`) to name a call.
-    service: str = ""
+    service: str = ""  # when given, list answers are read only under AWS's own keys
     region: str = ""
 
     @property
     def meta(self) -> SimpleNamespace:
         return SimpleNamespace(service_model=SimpleNamespace(service_name=self.service),
-                               region_name=self.region, method_to_api_mapping=_ApiNames())
+                               region_name=self.region, method_to_api_mapping=ApiNames())
 
     def answer(self, operation: str, params: dict[str, Any]) -> Any:
         """A list answers with its (filtered) items under any key; a dict is the whole answer;
@@ -103,7 +126,7 @@ class FakeClient:
         for param, key in PARAM_FILTERS.items():
             if param in params:
                 items = [i for i in items if i.get(key) == params[param]]
-        return _AnyKey(items)
+        return _AnyKey(items, self.service, operation)
 
     def get_paginator(self, operation: str) -> Any:
         client = self
@@ -146,7 +169,8 @@ class FakeAccount:
 
 def fake_ctx(account: str, region: str, **services: dict[str, Any]) -> Ctx:
     """A planning Ctx (no audit log: a mutating call raises) on canned answers per service."""
-    fake = FakeAccount(account, {s: FakeClient(dict(a)) for s, a in services.items()})
+    fake = FakeAccount(account, {s: FakeClient(dict(a), service=s)
+                                 for s, a in services.items()})
     return Ctx(cast(Account, fake), region, stop=threading.Event())
 
 

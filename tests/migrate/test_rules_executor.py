@@ -12,7 +12,7 @@ import pytest
 from migrate import executor
 from migrate.context import ReadOnlyViolation, Settings, _snake
 from migrate.executor import Unit, reconcile, units_for
-from migrate.kinds.base import answer_or, chunks
+from migrate.kinds.base import answer_or, chunks, paginate
 from migrate.model import GLOBAL_REGION, Action, Resource, Status
 from tests.migrate.fakeaws import error, fake_ctx
 
@@ -228,3 +228,72 @@ def test_rule_recheck_of_a_bucket_that_went() -> None:
     assert fresh == []
     assert reconcile(ctx, unit, fresh) == []
     assert unit.approved[0].status is Status.ALREADY_GONE
+
+
+def test_rule_paginate_reads_every_page() -> None:
+    """Rule "every page": a listing yields the items of every page in order, passes the
+    parameters to the paginator of the named operation, and a page without the key (AWS omits
+    empty lists) yields nothing."""
+    asked: list[tuple[str, dict[str, Any]]] = []
+
+    class Client:
+        def get_paginator(self, operation: str) -> Any:
+            class Paginator:
+                def paginate(self, **params: Any) -> Any:
+                    asked.append((operation, params))
+                    return iter([{"Things": [1, 2]}, {}, {"Things": [3]}])
+            return Paginator()
+
+    assert list(paginate(Client(), "list_things", "Things", Filter="x")) == [1, 2, 3]
+    assert asked == [("list_things", {"Filter": "x"})]
+
+
+@pytest.mark.parametrize(("approved", "fresh", "error"), [
+    (res("vpc", "vpc-still"), [], "no longer matches the Trivy fingerprint; not deleted"),
+    (res("subnet", "s-1", parent="vpc-1"), [res("subnet", "s-1", parent="vpc-2")],
+     "AWS says it is in vpc vpc-2, not in vpc-1 as the plan lists; not deleted"),
+    (res("vpc", "vpc-x", parent="p-1"), [res("vpc", "vpc-x", parent="p-2")],
+     "AWS says it is in parent p-2, not in p-1 as the plan lists; not deleted"),
+    (res("subnet", "s-1", parent="vpc-9"), [res("subnet", "s-1", parent="vpc-9")],
+     "its vpc vpc-9 is not approved for deletion in this plan (or no longer matches); not "
+     "deleted"),
+    (res("vpc", "vpc-x", parent="p-9"), [res("vpc", "vpc-x", parent="p-9")],
+     "its parent p-9 is not approved for deletion in this plan (or no longer matches); not "
+     "deleted"),
+], ids=["gone-from-the-scan", "moved-to-another-vpc", "moved-unknown-parent-kind",
+        "parent-not-approved", "unknown-parent-kind-not-approved"])
+def test_rule_recheck_skip_reasons_in_full(approved: Resource, fresh: list[Resource],
+                                           error: str) -> None:
+    """Rule "re-check before deleting" and "only inside an approved parent": a skipped
+    resource says exactly why (a kind without a known parent kind says "parent")."""
+    ctx, unit = _unit([approved])
+    assert reconcile(ctx, unit, fresh) == []
+    assert (approved.status, approved.error) == (Status.SKIPPED, error)
+
+
+def test_rule_a_child_aws_places_in_no_parent_stands_on_its_own() -> None:
+    """Rule "only inside an approved parent": the parent that counts is the one AWS says now; a
+    gateway the plan listed in a VPC but AWS now finds detached is deleted on its own."""
+    ctx, unit = _unit([res("internet-gateway", "igw-1", parent="vpc-9")])
+    todo = reconcile(ctx, unit, [res("internet-gateway", "igw-1")])
+    assert [r.id for r in todo] == ["igw-1"]
+
+
+def test_rule_deletion_order_within_a_kind_detached_first_then_by_parent() -> None:
+    """Rule "deletion order": within one kind, detached ones first, then by parent and id; a
+    fresh task keeps its own reason with where it appeared."""
+    approved = [res("ecs-cluster", "A-cluster"), res("ecs-cluster", "b-cluster"),
+                res("ecs-task", "t-2", parent="b-cluster"), res("ecs-task", "t-1",
+                                                               parent="A-cluster")]
+    ctx, unit = _unit(approved)
+    new = res("ecs-task", "t-0", parent="b-cluster")
+    fresh = [*[res(r.kind, r.id, parent=r.parent) for r in approved], new]
+    todo = reconcile(ctx, unit, fresh)
+    assert [r.id for r in todo if r.kind == "ecs-task"] == ["t-1", "t-0", "t-2"]
+    assert new.reason == "why t-0; appeared after the plan, part of approved b-cluster"
+    gateways = [res("internet-gateway", "igw-b", parent="Avpc"),
+                res("internet-gateway", "igw-a")]
+    ctx, unit = _unit([res("vpc", "Avpc"), *gateways])
+    todo = reconcile(ctx, unit, [res("vpc", "Avpc"), *[res(g.kind, g.id, parent=g.parent)
+                                                       for g in gateways]])
+    assert [r.id for r in todo] == ["igw-a", "igw-b", "Avpc"]

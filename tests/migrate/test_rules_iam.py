@@ -252,6 +252,38 @@ def test_rule_scanner_task_role_trust_differs_so_the_role_is_kept(doc: Doc, says
     assert says in reason
 
 
+TRUST_REASONS = {
+    "va-only-AssumeRole": (trusts_defender_oidc, _edit(_set(("Action",), "sts:AssumeRole")),
+                           "it allows 'sts:AssumeRole', not only sts:AssumeRoleWithWebIdentity"),
+    "va-no-action": (trusts_defender_oidc, _edit(_drop(("Action",))),
+                     "it allows None, not only sts:AssumeRoleWithWebIdentity"),
+    "va-only-deny": (trusts_defender_oidc, _edit(_set(("Effect",), "Deny")), "it trusts nobody"),
+    "va-no-principal": (trusts_defender_oidc, _edit(_drop(("Principal",))),
+                        f"it trusts {{}}, not only {PROVIDER}"),
+    "va-principal-null": (trusts_defender_oidc, _edit(_set(("Principal",), None)),
+                          f"it trusts None, not only {PROVIDER}"),
+    "task-only-deny": (trusts_service, _edit(_set(("Effect",), "Deny"), scanner_task_trust),
+                       "it trusts nobody"),
+    "task-no-principal": (trusts_service, _edit(_drop(("Principal",)), scanner_task_trust),
+                          f"it trusts {{}}, not only {ECS_TASKS_PRINCIPAL}"),
+    "task-another-service": (trusts_service, _edit(_set(("Principal", "Service"),
+                                                        "ec2.amazonaws.com"), scanner_task_trust),
+                             "it trusts {'Service': 'ec2.amazonaws.com'}, not only "
+                             f"{ECS_TASKS_PRINCIPAL}"),
+}
+
+
+@pytest.mark.parametrize(("check", "doc", "reason"), list(TRUST_REASONS.values()),
+                         ids=list(TRUST_REASONS))
+def test_rule_scanner_role_trust_reason_names_what_differs(
+        check: Callable[..., str | None], doc: Doc, reason: str) -> None:
+    """Rule "scanner role trust": the plan's reason for keeping a scanner-named role says exactly
+    what its trust has instead (the action or principal found, or that it trusts nobody), and a
+    malformed principal (null) is a reason to keep the role, not a crash."""
+    args = ("aws", ACCOUNT) if check is trusts_defender_oidc else (ECS_TASKS_PRINCIPAL,)
+    assert check(doc, *args) == reason
+
+
 def test_rule_scanner_role_names_and_which_trust_each_needs() -> None:
     """Rule "scanner role names": exactly Microsoft's four names, each with its own trust."""
     assert TRIVY_ROLES == {

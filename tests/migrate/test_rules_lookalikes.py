@@ -5,9 +5,12 @@ with advice, found by LOOKALIKE_PATTERN; driven through `lookalikes.discover_reg
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from migrate.fingerprint import LOOKALIKE_PATTERN
 from migrate.kinds import lookalikes
@@ -74,3 +77,70 @@ def test_rule_lookalike_roles_exclude_the_scanners_names() -> None:
     found = lookalikes.discover_global(ctx, listing)
     assert [(r.id, r.region, r.action) for r in found] == [("trivy-ci", "global", Action.KEEP)]
     assert ctx.account.clients["iam"].calls == []  # type: ignore[attr-defined]
+
+
+def test_rule_lookalikes_advice_says_how_to_remove_each_kind() -> None:
+    """Rule "look-alikes": each kept look-alike's reason gives the advice for its kind, word for
+    word (the plan is what the operator acts on)."""
+    ctx = fake_ctx(
+        ACCOUNT, REGION, ecs={"list_task_definition_families": ["trivy-scan"]},
+        logs={"describe_log_groups": [{"logGroupName": "/ecs/trivy"}]},
+        cloudformation={"list_stacks": [{"StackName": "trivy-onboarding"}],
+                        "list_stack_sets": [{"StackSetName": "trivy-members"}]})
+    found = lookalikes.discover_regional(ctx)
+    found += lookalikes.discover_global(ctx, cast(Any, [{"RoleName": "trivy-ci"}]))
+    head = "looks related to the Trivy scanner; not deleted by guess: "
+    assert {(r.kind, r.id, r.region): r.reason for r in found} == {
+        ("ecs-task-definition", "trivy-scan", REGION): head + "if it ran the Trivy scanner, "
+        "deregister its revisions with `aws ecs deregister-task-definition`",
+        ("log-group", "/ecs/trivy", REGION): head + "if it held the Trivy scanner's logs and you "
+        "no longer need them, `aws logs delete-log-group`",
+        ("cloudformation-stack", "trivy-onboarding", REGION): head + "if it is the old Trivy "
+        "onboarding stack, delete the stack itself so CloudFormation does not drift",
+        ("cloudformation-stackset", "trivy-members", REGION): head + "if it deployed the Trivy "
+        "scanner to member accounts, remove its stack instances, then the StackSet",
+        ("iam-role", "trivy-ci", "global"): head + "if it was the Trivy task's role, detach its "
+        "policies and delete it; the MDVM connector uses other roles",
+    }
+    assert {r.account for r in found} == {ACCOUNT}
+
+
+def test_rule_lookalikes_read_the_answers_aws_gives() -> None:
+    """Rule "look-alikes": each listing is read under the key AWS answers with (botocore's
+    Stubber checks every canned answer against the service's model; the fakes of the other
+    tests answer under any key)."""
+    session = boto3.Session(region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    clients: dict[str, Any] = {}
+    stubs: list[Stubber] = []
+
+    def stubbed(service: Any, *answers: tuple[str, dict[str, Any], dict[str, Any]]) -> None:
+        client = session.client(service)
+        stub = Stubber(client)
+        for operation, answer, params in answers:
+            stub.add_response(operation, answer, params)
+        stub.activate()
+        clients[service] = client
+        stubs.append(stub)
+
+    stubbed("ecs", ("list_task_definition_families", {"families": ["trivy-scan", "payments"]},
+                    {"status": "ACTIVE"}))
+    stubbed("logs",
+            ("describe_log_groups", {"logGroups": [{"logGroupName": "/ecs/containers-app"}]},
+             {"logGroupNamePattern": "ontainers"}),
+            ("describe_log_groups", {"logGroups": [{"logGroupName": "/ecs/trivy"}]},
+             {"logGroupNamePattern": "rivy"}))
+    stubbed("cloudformation",
+            ("list_stacks", {"StackSummaries": [{
+                "StackName": "trivy-stack", "StackId": "id", "StackStatus": "CREATE_COMPLETE",
+                "CreationTime": datetime(2024, 1, 1, tzinfo=UTC)}]},
+             {"StackStatusFilter": lookalikes.LIVE_STACK_STATUSES}),
+            ("list_stack_sets", {"Summaries": [{"StackSetName": "trivy-members"}]},
+             {"Status": "ACTIVE"}))
+    ctx = fake_ctx(ACCOUNT, REGION)
+    ctx.account.clients.update(clients)  # type: ignore[attr-defined]
+    found = lookalikes.discover_regional(ctx)
+    assert [(r.kind, r.id) for r in found] == [
+        ("ecs-task-definition", "trivy-scan"), ("log-group", "/ecs/trivy"),
+        ("cloudformation-stack", "trivy-stack"), ("cloudformation-stackset", "trivy-members")]
+    for stub in stubs:
+        stub.assert_no_pending_responses()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
@@ -475,6 +475,22 @@ def test_rule_mdvm_readiness_looks_for_the_named_role() -> None:
     other = check_readiness(ctx, "SomeOtherRole")
     assert other.ready is False
     assert other.reason.startswith("no IAM role SomeOtherRole")
+
+
+def test_rule_mdvm_readiness_from_the_plans_role_listing() -> None:
+    """Rule "MDVM readiness": plan judges the role found by name in its ListRoles listing (which
+    has each role's trust) without another IAM call; a listing without it is "not onboarded"."""
+    ctx = fake_ctx(ACCOUNT, "us-east-1", iam={})
+    other = {**_role(_trust()), "RoleName": "SomeOtherRole"}
+    found = check_readiness(ctx, ROLE, listed=cast(Any, [other, _role(_trust())]))
+    assert (found.ready, found.role) == (True, ROLE)
+    missing = check_readiness(ctx, ROLE, listed=cast(Any, [other]))
+    assert missing.ready is False
+    assert missing.reason.startswith(f"no IAM role {ROLE}")
+    untrusted = check_readiness(ctx, ROLE,
+                                listed=cast(Any, [_role(_trust(audience="api://other"))]))
+    assert untrusted.ready is False
+    assert ctx.account.clients["iam"].calls == []  # type: ignore[attr-defined]
 
 
 def test_rule_mdvm_readiness_in_the_plan_file(tmp_path: Path) -> None:

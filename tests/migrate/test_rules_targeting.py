@@ -5,14 +5,18 @@ fake session factory: which accounts and regions are worked on, and what is refu
 
 from __future__ import annotations
 
+import concurrent.futures
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
-from migrate.aws import SessionFactory
+from migrate import targeting
+from migrate.aws import CLIENT_CONFIG, Account, AccountUnreachable, SessionFactory
 from migrate.errors import CredentialsError, InputError, RefusedError
+from migrate.model import ALL_REGIONS, ScanError
 from migrate.targeting import (
     accounts_for_plan,
     organization_accounts,
@@ -49,8 +53,9 @@ class FakeFactory:
                                if self.sts_error else {
                                    "Account": OWN,
                                    "Arn": f"arn:{self.partition}:iam::{OWN}:user/me"}})
+        assert service == "organizations", service
         return FakeClient({"list_accounts": error(self.org_error, 403) if self.org_error
-                           else self.listed})
+                           else self.listed}, service=service)
 
     # The real typed accessors, over the fake `base_client`.
     base_sts = SessionFactory.base_sts
@@ -209,3 +214,118 @@ def test_rule_targeting_messages_and_own_account() -> None:
     fake = factory()
     [own] = resolve_accounts(fake, "eu-west-1", None, False, None)
     assert (own.id, own.factory, own.region, own.role_arn) == (OWN, fake, "eu-west-1", None)
+
+
+class RegionsSession:
+    """A boto3 session whose EC2 answers DescribeRegions (or fails)."""
+
+    def __init__(self, answer: Any) -> None:
+        self.ec2 = FakeClient({"describe_regions": answer}, service="ec2")
+        self.asked: list[tuple[str, dict[str, Any]]] = []
+
+    def client(self, service: str, **kw: Any) -> FakeClient:
+        self.asked.append((service, kw))
+        return self.ec2
+
+
+def test_rule_all_regions_are_the_enabled_ones() -> None:
+    """Rule "targeting": --all-regions asks EC2 (in the first default region, with the run's
+    client settings) for the regions enabled in the account, not every region, sorted."""
+    session = RegionsSession({"Regions": [{"RegionName": "eu-west-1"},
+                                          {"RegionName": "ap-south-1"}]})
+    assert resolve_regions(cast(boto3.Session, session), None, True) == ["ap-south-1",
+                                                                        "eu-west-1"]
+    assert session.asked == [("ec2", {"region_name": "us-east-1", "config": CLIENT_CONFIG})]
+    assert session.ec2.calls == [("describe_regions", {"AllRegions": False})]
+
+
+def test_rule_all_regions_unlistable_is_a_credentials_error() -> None:
+    """Rule "targeting refusals": regions that cannot be listed say why and what to do."""
+    session = RegionsSession(error("UnauthorizedOperation", 403))
+    with pytest.raises(CredentialsError) as denied:
+        resolve_regions(cast(boto3.Session, session), None, True)
+    assert denied.value.format_message() == (
+        "cannot list the enabled regions: UnauthorizedOperation: UnauthorizedOperation (fake); "
+        "pass them with --regions instead")
+    assert isinstance(denied.value.__cause__, ClientError)
+
+
+def test_rule_selected_regions_refusal_messages() -> None:
+    """Rule "targeting refusals": whole messages for unknown regions and both options."""
+    with pytest.raises(InputError) as unknown:
+        resolve_regions(boto3.Session(), ["mars-1", "us-east-1", "venus-2"], False)
+    assert unknown.value.format_message() == (
+        "unknown region mars-1, venus-2: use region codes such as us-east-1,eu-central-1 (see "
+        "`aws ec2 describe-regions`)")
+    with pytest.raises(InputError) as both:
+        resolve_regions(boto3.Session(), ["us-east-1"], True)
+    assert both.value.format_message() == "give --regions or --all-regions, not both"
+
+
+def test_rule_other_accounts_need_a_role_message_and_share_the_factory() -> None:
+    """Rule "targeting refusals": the whole message naming the missing option; every account
+    (own and others) is reached with the run's factory."""
+    with pytest.raises(InputError) as refused:
+        resolve_accounts(factory(), "us-east-1", [OTHER], False, None)
+    assert refused.value.format_message() == (
+        "--accounts/--organization need --role-name ROLE: the role to assume in each account "
+        "(e.g. OrganizationAccountAccessRole)")
+    fake = factory()
+    found = resolve_accounts(fake, "us-east-1", [OWN, OTHER], False, ROLE)
+    assert [a.factory for a in found] == [fake, fake]
+
+
+def test_rule_plan_accounts_are_checked_through_their_role(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule "plan file checks": each other account of the plan is reached through the role and
+    checked (in the home region) before anything is deleted; one whose role cannot be assumed
+    becomes that account's error and the others go on; credentials of the wrong account stop
+    everything."""
+    checked: list[tuple[str, str | None, str]] = []
+
+    def check(account: Account, region: str) -> None:
+        checked.append((account.id, account.role_arn, region))
+        if account.id == THIRD:
+            raise AccountUnreachable(f"cannot assume {account.role_arn}: AccessDenied")
+
+    monkeypatch.setattr(targeting, "check_account", check)
+    fake = factory()
+    found, errors = accounts_for_plan(fake, "eu-west-1", [OWN, OTHER, THIRD], ROLE)
+    assert [(a.id, a.role_arn, a.region, a.factory) for a in found.values()] == [
+        (OWN, None, "eu-west-1", fake),
+        (OTHER, f"arn:aws:iam::{OTHER}:role/{ROLE}", "eu-west-1", fake),
+        (THIRD, f"arn:aws:iam::{THIRD}:role/{ROLE}", "eu-west-1", fake)]
+    assert sorted(checked) == [(OTHER, f"arn:aws:iam::{OTHER}:role/{ROLE}", "eu-west-1"),
+                               (THIRD, f"arn:aws:iam::{THIRD}:role/{ROLE}", "eu-west-1")]
+    assert errors == [ScanError(THIRD, ALL_REGIONS,
+                                f"cannot assume arn:aws:iam::{THIRD}:role/{ROLE}: AccessDenied")]
+
+    def wrong(account: Account, region: str) -> None:
+        raise CredentialsError("belongs to account 999999999999")
+
+    monkeypatch.setattr(targeting, "check_account", wrong)
+    with pytest.raises(CredentialsError, match="belongs to account 999999999999"):
+        accounts_for_plan(factory(), "eu-west-1", [OTHER], ROLE)
+
+
+def test_rule_plan_file_for_another_account_message() -> None:
+    """Rule "plan file checks": the whole refusal for a plan of another account."""
+    with pytest.raises(RefusedError) as refused:
+        accounts_for_plan(factory(), "us-east-1", [OTHER], None)
+    assert refused.value.format_message() == (
+        f"the plan file is for account {OTHER} but the credentials are for account {OWN}: "
+        "nothing deleted; use that account's credentials (--profile) or make a new plan")
+
+
+def test_rule_ctrl_c_while_checking_plan_accounts_stops_cleanly(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule "Ctrl-C": Ctrl-C while the plan's accounts are being checked stops as Ctrl-C (the
+    checks are told to stop), not as a crash."""
+    monkeypatch.setattr(targeting, "check_account", lambda account, region: None)
+
+    def interrupted(*args: Any, **kw: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(concurrent.futures, "wait", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        accounts_for_plan(factory(), "us-east-1", [OTHER], ROLE)
