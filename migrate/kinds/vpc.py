@@ -7,16 +7,14 @@ in it is deleted.
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
-import botocore.session
 from botocore.exceptions import ClientError
 
-from migrate.aws import error_code
+from migrate.aws import error_code, service_regions
 from migrate.context import CannotDelete, Ctx, StopRequested
 from migrate.fingerprint import (
     DEFAULT_ROUTE,
@@ -159,11 +157,10 @@ def _no_eni_attachments(ctx: Ctx, vpc: dict[str, Any], found: VpcContents) -> No
     ]
 
 
-@functools.cache
 def _lattice_regions() -> frozenset[str]:
     """Where VPC Lattice exists (botocore's endpoint data, no call): elsewhere no VPC can be
     associated with a service network."""
-    return frozenset(botocore.session.Session().get_available_regions("vpc-lattice"))
+    return service_regions("vpc-lattice")
 
 
 def _inspect(ctx: Ctx, vpc: dict[str, Any], task_enis: set[str], tagged_igws: set[str],
