@@ -53,9 +53,37 @@ SESSION_NAME = "defender-migrate"
 
 SessionHook = Callable[[boto3.Session], None]
 Clock = Callable[[], datetime]
+
+
+class _SharedLoader(botocore.loaders.Loader):
+    """botocore's loader, made safe to share between threads.
+
+    Its cache is a plain dict without a lock: workers asking for the same model at the same
+    moment (the first account's scan in every region at once) would each parse it, and each
+    scan the data directories of ~400 services. The lock makes them wait for the first.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.RLock()
+
+    def list_available_services(self, type_name: str) -> Any:
+        with self._lock:
+            return super().list_available_services(type_name)
+
+    def load_service_model(self, service_name: str, type_name: str,
+                           api_version: str | None = None) -> Any:
+        with self._lock:
+            return super().load_service_model(service_name, type_name, api_version)
+
+    def load_data_with_path(self, name: str) -> Any:
+        with self._lock:
+            return super().load_data_with_path(name)
+
+
 # Parsing botocore's service models (EC2's is large) is the dominant cost of a new session: every
 # session shares one loader, so each model is parsed once per process.
-_LOADER = botocore.loaders.create_loader()
+_LOADER = _SharedLoader()
 
 
 def describe_error(exc: BaseException) -> str:
@@ -66,7 +94,6 @@ def describe_error(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-@cache
 def known_regions() -> frozenset[str]:
     """Every region of botocore's partition data, in every partition (no API call, no
     credentials): the regions botocore resolves endpoints for, those matching their partition's
@@ -80,6 +107,28 @@ def known_regions() -> frozenset[str]:
     partitions = _LOADER.load_data("partitions")["partitions"]
     return frozenset(region for partition in partitions for region in partition["regions"]
                      if re.match(partition["regionRegex"], region))
+
+
+_REGIONS_LOCK = threading.Lock()
+
+
+def service_regions(service: str) -> frozenset[str]:
+    """Every region where botocore's endpoint data offers `service`, in every partition (no API
+    call). Worked out once per process and service: the scan's workers ask at the same moment,
+    and each answer costs a session and the service's model (tens of milliseconds), so the
+    lock makes them wait for the first one, and the shared loader lets the clients made later
+    reuse the model."""
+    with _REGIONS_LOCK:
+        return _service_regions(service)
+
+
+@cache
+def _service_regions(service: str) -> frozenset[str]:
+    session = botocore.session.Session()
+    session.register_component("data_loader", _LOADER)
+    return frozenset(region for partition in session.get_available_partitions()
+                     for region in session.get_available_regions(service,
+                                                                 partition_name=partition))
 
 
 @dataclass(frozen=True)

@@ -8,19 +8,19 @@ from migrate.kinds.ecs import EcsCluster, EcsContainerInstance, EcsService, EcsT
 from migrate.kinds.iam import IamPolicy, IamRole
 from migrate.kinds.s3 import S3Bucket
 from migrate.kinds.vpc import (
+    SECURITY_GROUP,
+    SUBNET,
+    VPC,
     InternetGateway,
     NetworkInterface,
     RouteTable,
-    SecurityGroup,
-    Subnet,
-    Vpc,
 )
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
         S3Bucket(), EcsService(), EcsTask(), EcsContainerInstance(), EcsCluster(),
-        NetworkInterface(), InternetGateway(), RouteTable(), SecurityGroup(), Subnet(), Vpc(),
+        NetworkInterface(), InternetGateway(), RouteTable(), SECURITY_GROUP, SUBNET, VPC,
         IamRole(), IamPolicy(),
     )
 }

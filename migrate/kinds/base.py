@@ -9,7 +9,7 @@ per-account/region context they work in is `migrate.context.Ctx`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -20,8 +20,11 @@ from migrate.model import Resource, Status
 T = TypeVar("T")
 
 class Kind(Protocol):
-    name: ClassVar[str]
-    rank: ClassVar[int]  # deletion order within an account and region
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def rank(self) -> int: ...  # deletion order within an account and region
 
     def delete(self, ctx: Ctx, res: Resource) -> Status: ...
 

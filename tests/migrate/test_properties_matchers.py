@@ -24,7 +24,7 @@ from migrate.fingerprint import (
     bucket_matches,
     has_trivy_tag,
 )
-from migrate.kinds.vpc import task_eni_evidence
+from migrate.kinds.vpc_checks import task_eni_evidence
 from migrate.trust import oidc_provider_arn, trusts_defender_oidc, trusts_service
 
 # Modest and reproducible: the suite stays fast and CI never sees a new random example.
@@ -169,7 +169,7 @@ def test_rule_scanner_task_role_trust_only_ecs_tasks(doc: Doc, other: str, as_aw
     assert trusts_service(wider, ECS_TASKS_PRINCIPAL) is not None
 
 
-# --- Trivy task ENI evidence (kinds/vpc.py) ---------------------------------------------------
+# --- Trivy task ENI evidence (kinds/vpc_checks.py) --------------------------------------------
 
 SUBNET = "subnet-trivy"
 TRIVY_GROUPS = ["sg-trivy1", "sg-trivy2", "sg-trivy3"]

@@ -19,7 +19,7 @@ from migrate.fingerprint import (
     bucket_matches,
     has_trivy_tag,
 )
-from migrate.kinds.vpc import _trivy_route, task_eni_evidence
+from migrate.kinds.vpc_checks import _trivy_route, task_eni_evidence
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

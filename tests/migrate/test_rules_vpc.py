@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from migrate.fingerprint import NAME
-from migrate.kinds import vpc
+from migrate.kinds import vpc, vpc_checks
 from migrate.model import Action, Resource
 from tests.migrate.fakeaws import error, fake_ctx
 
@@ -337,12 +337,12 @@ def test_rule_trivy_vpc_reason_names_three_and_counts_the_rest() -> None:
 
 
 @pytest.mark.parametrize(("eni", "task_enis", "active", "reason"), [
-    (_eni(), frozenset(), False, vpc.ENI_AVAILABLE),
-    (_eni(Status="in-use"), frozenset(), False, vpc.ENI_IN_USE),
-    (_eni(Status="in-use"), frozenset({"eni-1"}), True, vpc.ENI_IN_USE),
+    (_eni(), frozenset(), False, vpc_checks.ENI_AVAILABLE),
+    (_eni(Status="in-use"), frozenset(), False, vpc_checks.ENI_IN_USE),
+    (_eni(Status="in-use"), frozenset({"eni-1"}), True, vpc_checks.ENI_IN_USE),
     (_eni(Description="x", RequesterManaged=False), frozenset({"eni-1"}), True,
-     vpc.ENI_AVAILABLE),
-    (_eni(), frozenset(), True, vpc.ENI_AVAILABLE),
+     vpc_checks.ENI_AVAILABLE),
+    (_eni(), frozenset(), True, vpc_checks.ENI_AVAILABLE),
 ], ids=["stranded-available", "stranded-in-use-cluster-gone", "listed-by-active-cluster",
         "listed-without-evidence", "available-while-cluster-active"])
 def test_rule_trivy_task_eni_is_deleted_with_the_vpc(
