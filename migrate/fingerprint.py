@@ -26,7 +26,7 @@ TAG_KEYS = ("name", "Name")
 LOOKALIKE_PATTERN = re.compile(r"defender[-_ ]?for[-_ ]?containers|trivy", re.IGNORECASE)
 
 
-def has_trivy_tag(tags: Iterable[Mapping[str, str]] | None) -> bool:
+def has_trivy_tag(tags: Iterable[Mapping[str, object]] | None) -> bool:
     return any(t.get("Key") in TAG_KEYS and t.get("Value") == NAME for t in tags or ())
 
 

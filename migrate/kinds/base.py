@@ -9,7 +9,7 @@ per-account/region context they work in is `migrate.context.Ctx`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -45,14 +45,6 @@ def gone_on(codes: Iterable[str], call: Callable[[], object]) -> Status:
     """Run a deleting `call`: DELETED, or ALREADY_GONE when AWS answers with one of `codes` (the
     resource went meanwhile, by hand or by a concurrent apply); any other error is raised."""
     return answer_or(Status.ALREADY_GONE, codes, lambda: (call(), Status.DELETED)[1])
-
-
-def paginate(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
-    """Untyped (the operation and the key are strings): only kinds/vpc.py still calls it. Typed
-    code iterates `client.get_paginator("op").paginate(...)` itself, so that mypy checks the
-    operation, its parameters and each page's fields."""
-    for page in client.get_paginator(operation).paginate(**params):
-        yield from page.get(key, [])
 
 
 def chunks(items: list[T], size: int) -> Iterator[list[T]]:

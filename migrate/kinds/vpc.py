@@ -11,14 +11,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from botocore.exceptions import ClientError
 
 from migrate.aws import error_code
 from migrate.context import CannotDelete, Ctx, StopRequested
 from migrate.fingerprint import NAME, TAG_KEYS, has_trivy_tag
-from migrate.kinds.base import answer_or, gone_on, paginate
+from migrate.kinds.base import answer_or, gone_on
 from migrate.kinds.vpc_checks import (
     CANNOT_CHECK,
     CHECKS,
@@ -36,8 +36,13 @@ from migrate.kinds.vpc_checks import (
 )
 from migrate.model import Action, Resource, Status
 
+if TYPE_CHECKING:  # boto3-stubs is a dev dependency: the product never imports it
+    from mypy_boto3_ec2.type_defs import NetworkInterfaceTypeDef
+
 
 def _listed(ctx: Ctx, listing: Listing, vpc_id: str) -> list[Item]:
+    # The one call named by data (the tables of vpc_checks): tests/migrate/test_rules_vpc.py
+    # checks each listing against botocore's service model, as mypy cannot.
     client = ctx.client(listing.service)
     params = listing.params(vpc_id, ctx.region)
     pages = (client.get_paginator(listing.operation).paginate(**params) if listing.paginated
@@ -78,26 +83,35 @@ def _tagged(ctx: Ctx) -> tuple[dict[str, Item], dict[str, Item]]:
     One call finds the Trivy-tagged VPCs and gateways (an account without them, the usual case,
     costs nothing more); then only those are described.
     """
-    ec2 = ctx.client("ec2")
+    ec2 = ctx.ec2()
     tagged: dict[str, set[str]] = {"vpc": set(), "internet-gateway": set()}
-    for tag in paginate(ec2, "describe_tags", "Tags", Filters=[
+    for page in ec2.get_paginator("describe_tags").paginate(Filters=[
             {"Name": "resource-type", "Values": list(tagged)},
             {"Name": "key", "Values": list(TAG_KEYS)},
             {"Name": "value", "Values": [NAME]}]):
-        tagged[tag["ResourceType"]].add(tag["ResourceId"])
+        for tag in page.get("Tags", []):
+            tagged[tag["ResourceType"]].add(tag["ResourceId"])
     vpcs: dict[str, Item] = {}
     if tagged["vpc"]:
-        for vpc in paginate(ec2, "describe_vpcs", "Vpcs", Filters=[
+        for vpc_page in ec2.get_paginator("describe_vpcs").paginate(Filters=[
                 {"Name": "vpc-id", "Values": sorted(tagged["vpc"])}]):
-            if has_trivy_tag(vpc.get("Tags")):
-                vpcs[vpc["VpcId"]] = vpc
+            for vpc in vpc_page.get("Vpcs", []):
+                if has_trivy_tag(vpc.get("Tags")):
+                    vpcs[vpc["VpcId"]] = _item(vpc)
     igws: dict[str, Item] = {}
     if tagged["internet-gateway"]:
-        for igw in paginate(ec2, "describe_internet_gateways", "InternetGateways", Filters=[
+        for igw_page in ec2.get_paginator("describe_internet_gateways").paginate(Filters=[
                 {"Name": "internet-gateway-id", "Values": sorted(tagged["internet-gateway"])}]):
-            if has_trivy_tag(igw.get("Tags")):
-                igws[igw["InternetGatewayId"]] = igw
+            for igw in igw_page.get("InternetGateways", []):
+                if has_trivy_tag(igw.get("Tags")):
+                    igws[igw["InternetGatewayId"]] = _item(igw)
     return vpcs, igws
+
+
+def _item(described: object) -> Item:
+    """A described VPC or gateway as the checks read it: AWS's answer, a plain dict (the
+    stubs' TypedDict is that dict at run time; the checks name its fields from tables)."""
+    return cast(Item, described)
 
 
 def _vpc_rows(ctx: Ctx, vpc: Item, scan: Scan) -> list[Resource]:
@@ -136,9 +150,9 @@ class NetworkInterface:
     rank: ClassVar[int] = 20
     NOT_FOUND: ClassVar[set[str]] = {"InvalidNetworkInterfaceID.NotFound"}
 
-    def _describe(self, ctx: Ctx, res: Resource) -> dict[str, Any] | None:
+    def _describe(self, ctx: Ctx, res: Resource) -> NetworkInterfaceTypeDef | None:
         try:
-            enis = ctx.client("ec2").describe_network_interfaces(NetworkInterfaceIds=[res.id])
+            enis = ctx.ec2().describe_network_interfaces(NetworkInterfaceIds=[res.id])
         except ClientError as exc:
             if error_code(exc) in self.NOT_FOUND:
                 return None
@@ -163,8 +177,8 @@ class NetworkInterface:
             eni = self._describe(ctx, res)
         if eni is None:
             return Status.DELETED  # released by ECS after its task stopped
-        return gone_on(self.NOT_FOUND, lambda: ctx.mutate(
-            "ec2", "DeleteNetworkInterface", res.id, NetworkInterfaceId=res.id))
+        return gone_on(self.NOT_FOUND, lambda: ctx.audited(
+            ctx.ec2().delete_network_interface, res.id, NetworkInterfaceId=res.id))
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
         return self._describe(ctx, res) is not None
@@ -177,7 +191,7 @@ class InternetGateway:
 
     def delete(self, ctx: Ctx, res: Resource) -> Status:
         try:
-            igw = ctx.client("ec2").describe_internet_gateways(InternetGatewayIds=[res.id])
+            igw = ctx.ec2().describe_internet_gateways(InternetGatewayIds=[res.id])
         except ClientError as exc:
             if error_code(exc) in self.NOT_FOUND:
                 return Status.ALREADY_GONE
@@ -186,18 +200,20 @@ class InternetGateway:
             self._detach(ctx, res, att["VpcId"])
         return gone_on(self.NOT_FOUND, lambda: ctx.retrying(
             {"DependencyViolation"}, f"delete {res.id}",
-            lambda: ctx.mutate("ec2", "DeleteInternetGateway", res.id, InternetGatewayId=res.id)))
+            lambda: ctx.audited(ctx.ec2().delete_internet_gateway, res.id,
+                                InternetGatewayId=res.id)))
 
     def _detach(self, ctx: Ctx, res: Resource, vpc_id: str) -> None:
         try:
-            ctx.retrying({"DependencyViolation"}, f"detach {res.id}", lambda: ctx.mutate(
-                "ec2", "DetachInternetGateway", res.id, InternetGatewayId=res.id, VpcId=vpc_id))
+            ctx.retrying({"DependencyViolation"}, f"detach {res.id}", lambda: ctx.audited(
+                ctx.ec2().detach_internet_gateway, res.id, InternetGatewayId=res.id,
+                VpcId=vpc_id))
         except ClientError as exc:
             if error_code(exc) != "Gateway.NotAttached":
                 raise
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
-        return _exists(lambda: ctx.client("ec2").describe_internet_gateways(
+        return _exists(lambda: ctx.ec2().describe_internet_gateways(
             InternetGatewayIds=[res.id]), self.NOT_FOUND)
 
 
@@ -208,7 +224,7 @@ class RouteTable:
 
     def delete(self, ctx: Ctx, res: Resource) -> Status:
         try:
-            table = ctx.client("ec2").describe_route_tables(RouteTableIds=[res.id])
+            table = ctx.ec2().describe_route_tables(RouteTableIds=[res.id])
         except ClientError as exc:
             if error_code(exc) in self.NOT_FOUND:
                 return Status.ALREADY_GONE
@@ -216,17 +232,15 @@ class RouteTable:
         for assoc in table["RouteTables"][0].get("Associations", []):
             if assoc.get("Main"):
                 continue
-            ctx.mutate("ec2", "DisassociateRouteTable", res.id,
-                       AssociationId=assoc["RouteTableAssociationId"])
+            ctx.audited(ctx.ec2().disassociate_route_table, res.id,
+                        AssociationId=assoc["RouteTableAssociationId"])
         return gone_on(self.NOT_FOUND, lambda: ctx.retrying(
             {"DependencyViolation"}, f"delete {res.id}",
-            lambda: ctx.mutate("ec2", "DeleteRouteTable", res.id, RouteTableId=res.id)))
+            lambda: ctx.audited(ctx.ec2().delete_route_table, res.id, RouteTableId=res.id)))
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
-        return _exists(lambda: ctx.client("ec2").describe_route_tables(RouteTableIds=[res.id]),
+        return _exists(lambda: ctx.ec2().describe_route_tables(RouteTableIds=[res.id]),
                        self.NOT_FOUND)
-
-
 
 
 @dataclass(frozen=True)
@@ -238,30 +252,30 @@ class OneCallKind:
     name: str
     rank: int
     not_found: frozenset[str]
-    delete_call: tuple[str, str]  # the operation, and its ID parameter
-    describe_call: tuple[str, str]  # the client method, and its list-of-IDs parameter
+    delete_call: Callable[[Ctx, str], object]  # the audited delete of one ID
+    describe_call: Callable[[Ctx, str], object]  # the description of one ID
 
     def delete(self, ctx: Ctx, res: Resource) -> Status:
-        operation, param = self.delete_call
-        params: dict[str, Any] = {param: res.id}
         return gone_on(self.not_found, lambda: ctx.retrying(
             {"DependencyViolation"}, f"delete {res.id}",
-            lambda: ctx.mutate("ec2", operation, res.id, **params)))
+            lambda: self.delete_call(ctx, res.id)))
 
     def exists(self, ctx: Ctx, res: Resource) -> bool:
-        method, param = self.describe_call
-        return _exists(lambda: getattr(ctx.client("ec2"), method)(**{param: [res.id]}),
-                       self.not_found)
+        return _exists(lambda: self.describe_call(ctx, res.id), self.not_found)
 
 
-SECURITY_GROUP = OneCallKind("security-group", 23,
-                             frozenset({"InvalidGroup.NotFound", "InvalidGroupId.NotFound"}),
-                             ("DeleteSecurityGroup", "GroupId"),
-                             ("describe_security_groups", "GroupIds"))
-SUBNET = OneCallKind("subnet", 24, frozenset({"InvalidSubnetID.NotFound"}),
-                     ("DeleteSubnet", "SubnetId"), ("describe_subnets", "SubnetIds"))
-VPC = OneCallKind("vpc", 25, frozenset({"InvalidVpcID.NotFound"}), ("DeleteVpc", "VpcId"),
-                  ("describe_vpcs", "VpcIds"))
+SECURITY_GROUP = OneCallKind(
+    "security-group", 23, frozenset({"InvalidGroup.NotFound", "InvalidGroupId.NotFound"}),
+    lambda ctx, i: ctx.audited(ctx.ec2().delete_security_group, i, GroupId=i),
+    lambda ctx, i: ctx.ec2().describe_security_groups(GroupIds=[i]))
+SUBNET = OneCallKind(
+    "subnet", 24, frozenset({"InvalidSubnetID.NotFound"}),
+    lambda ctx, i: ctx.audited(ctx.ec2().delete_subnet, i, SubnetId=i),
+    lambda ctx, i: ctx.ec2().describe_subnets(SubnetIds=[i]))
+VPC = OneCallKind(
+    "vpc", 25, frozenset({"InvalidVpcID.NotFound"}),
+    lambda ctx, i: ctx.audited(ctx.ec2().delete_vpc, i, VpcId=i),
+    lambda ctx, i: ctx.ec2().describe_vpcs(VpcIds=[i]))
 
 
 def _exists(call: Callable[[], object], not_found: set[str] | frozenset[str]) -> bool:
