@@ -61,7 +61,8 @@ def test_rule_audit_every_mutating_call_ok(tmp_path: Path) -> None:
     """Rule "audit log": a call that succeeds is recorded `ok` with its account, region,
     service:operation and resource; the answer and the parameters pass through unchanged."""
     ctx, account, path = _ctx(tmp_path, delete_vpc={"Return": True})
-    assert ctx.mutate("ec2", "DeleteVpc", "vpc-1", VpcId="vpc-1") == {"Return": True}
+    answer: object = ctx.audited(ctx.ec2().delete_vpc, "vpc-1", VpcId="vpc-1")
+    assert answer == {"Return": True}
     assert account.clients[("ec2", REGION)].calls == [("delete_vpc", {"VpcId": "vpc-1"})]
     assert _records(path) == [{"account": ACCOUNT, "region": REGION, "operation": "ec2:DeleteVpc",
                                "resource": "vpc-1", "result": OK}]
@@ -71,7 +72,7 @@ def test_rule_audit_call_in_another_region(tmp_path: Path) -> None:
     """Rule "audit log": a call made in another region than the context's (S3's bucket region)
     goes to that region's client and is recorded there."""
     ctx, account, path = _ctx(tmp_path)
-    ctx.mutate("s3", "DeleteBucket", "b", region="eu-central-1", Bucket="b")
+    ctx.audited(ctx.s3("eu-central-1").delete_bucket, "b", Bucket="b")
     assert account.clients[("s3", "eu-central-1")].calls == [("delete_bucket", {"Bucket": "b"})]
     assert ("s3", REGION) not in account.clients
     assert _records(path)[0]["region"] == "eu-central-1"
@@ -83,9 +84,9 @@ def test_rule_audit_aws_error_is_recorded_and_raised(tmp_path: Path) -> None:
     ctx, _, path = _ctx(tmp_path, delete_vpc=error("DependencyViolation"),
                         delete_subnet=ClientError({"Error": {}}, "DeleteSubnet"))
     with pytest.raises(ClientError, match="DependencyViolation"):
-        ctx.mutate("ec2", "DeleteVpc", "vpc-1", VpcId="vpc-1")
+        ctx.audited(ctx.ec2().delete_vpc, "vpc-1", VpcId="vpc-1")
     with pytest.raises(ClientError):
-        ctx.mutate("ec2", "DeleteSubnet", "subnet-1", SubnetId="subnet-1")
+        ctx.audited(ctx.ec2().delete_subnet, "subnet-1", SubnetId="subnet-1")
     assert _records(path) == [
         {"account": ACCOUNT, "region": REGION, "operation": "ec2:DeleteVpc",
          "resource": "vpc-1", "result": "DependencyViolation",
@@ -112,7 +113,7 @@ def test_rule_no_answer_is_an_unknown_outcome(tmp_path: Path) -> None:
     timeout = ReadTimeoutError(endpoint_url="https://ec2")
     account.clients[("ec2", REGION)] = _NoAnswer(timeout)
     with pytest.raises(UnknownOutcome) as caught:
-        ctx.mutate("ec2", "DeleteVpc", "vpc-1", VpcId="vpc-1")
+        ctx.audited(ctx.ec2().delete_vpc, "vpc-1", VpcId="vpc-1")
     error_text = f"ReadTimeoutError: {timeout}"
     assert str(caught.value) == (f"no answer from AWS to ec2:DeleteVpc ({error_text}); it may or "
                                  "may not have been done")
@@ -128,7 +129,7 @@ def test_rule_ctrl_c_during_a_call_is_audited_unknown_and_stops(tmp_path: Path) 
     ctx, account, path = _ctx(tmp_path)
     account.clients[("ec2", REGION)] = _NoAnswer(KeyboardInterrupt())
     with pytest.raises(KeyboardInterrupt):
-        ctx.mutate("ec2", "DeleteVpc", "vpc-1", VpcId="vpc-1")
+        ctx.audited(ctx.ec2().delete_vpc, "vpc-1", VpcId="vpc-1")
     assert _records(path) == [{"account": ACCOUNT, "region": REGION,
                                "operation": "ec2:DeleteVpc", "resource": "vpc-1",
                                "result": UNKNOWN, "error": "KeyboardInterrupt: KeyboardInterrupt"}]
@@ -137,12 +138,13 @@ def test_rule_ctrl_c_during_a_call_is_audited_unknown_and_stops(tmp_path: Path) 
 def test_rule_judged_answer_is_recorded_as_judged(tmp_path: Path) -> None:
     """Rule "audit log": an answer that reports failures of its own (DeleteObjects' Errors) is
     recorded with the judge's result and fields."""
-    ctx, _, path = _ctx(tmp_path, delete_objects={"Errors": [{"Key": "k"}]})
-    answer = ctx.mutate("ec2", "DeleteObjects", "b",
-                        judge=lambda a: ("partial", {"failed": len(a["Errors"])}), Bucket="b")
+    ctx, account, path = _ctx(tmp_path)
+    account.clients[("s3", REGION)] = FakeClient({"delete_objects": {"Errors": [{"Key": "k"}]}})
+    answer: object = ctx.judged(lambda a: ("partial", {"failed": len(a.get("Errors", []))}),
+                                ctx.s3().delete_objects, "b", Bucket="b", Delete={"Objects": []})
     assert answer == {"Errors": [{"Key": "k"}]}
     assert _records(path) == [{"account": ACCOUNT, "region": REGION,
-                               "operation": "ec2:DeleteObjects", "resource": "b",
+                               "operation": "s3:DeleteObjects", "resource": "b",
                                "result": "partial", "failed": 1}]
 
 
@@ -151,7 +153,7 @@ def test_rule_ctrl_c_stops_before_the_next_call(tmp_path: Path) -> None:
     ctx, account, path = _ctx(tmp_path)
     ctx.stop.set()
     with pytest.raises(StopRequested):
-        ctx.mutate("ec2", "DeleteVpc", "vpc-1", VpcId="vpc-1")
+        ctx.audited(ctx.ec2().delete_vpc, "vpc-1", VpcId="vpc-1")
     assert account.clients[("ec2", REGION)].calls == []
     assert path.read_text(encoding="utf-8") == ""
 

@@ -5,14 +5,18 @@ lists is deleted, re-checked first; a new task or ENI only inside an approved pa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+import boto3
 import pytest
 
 from migrate import executor
-from migrate.context import ReadOnlyViolation, Settings, _snake
+from migrate.aws import Account
+from migrate.context import Ctx, ReadOnlyViolation, Settings, _operation
 from migrate.executor import Unit, reconcile, units_for
-from migrate.kinds.base import answer_or, chunks, paginate
+from migrate.kinds.base import answer_or, chunks
+from migrate.kinds.vpc import _listed
+from migrate.kinds.vpc_checks import Listing
 from migrate.model import GLOBAL_REGION, Action, Resource, Status
 from tests.migrate.fakeaws import error, fake_ctx
 
@@ -204,15 +208,20 @@ def test_rule_no_mutating_call_while_planning() -> None:
     with pytest.raises(ReadOnlyViolation, match="ec2:DeleteVpc attempted while planning"):
         ctx.audited(ctx.ec2().delete_vpc, "vpc-1", VpcId="vpc-1")
     with pytest.raises(ReadOnlyViolation, match="ec2:DeleteVpc attempted while planning"):
-        ctx.mutate("ec2", "DeleteVpc", "vpc-1", VpcId="vpc-1")  # untyped: kinds/vpc.py's form
+        ctx.audited(ctx.ec2("eu-west-1").delete_vpc, "vpc-1", VpcId="vpc-1")  # another region
     assert ctx.account.clients["ec2"].calls == []  # type: ignore[attr-defined]
 
 
 def test_rule_operation_names_and_batches() -> None:
-    """Rule "only the named call": operation names map to boto3 methods exactly; batches are
-    cut at their size."""
-    assert _snake("DeleteObjects") == "delete_objects"
-    assert _snake("RemoveRoleFromInstanceProfile") == "remove_role_from_instance_profile"
+    """Rule "only the named call": boto3 methods map to AWS's operation names exactly, from
+    the client's own metadata (the audit log's names); batches are cut at their size."""
+    s3 = boto3.client("s3", region_name="eu-central-1", aws_access_key_id="x",
+                      aws_secret_access_key="x")
+    iam = boto3.client("iam", region_name="us-east-1", aws_access_key_id="x",
+                       aws_secret_access_key="x")
+    assert _operation(s3.delete_objects) == ("eu-central-1", "s3:DeleteObjects")
+    assert _operation(iam.remove_role_from_instance_profile)[1] == (
+        "iam:RemoveRoleFromInstanceProfile")
     assert list(chunks(list(range(5)), 2)) == [[0, 1], [2, 3], [4]]
     assert list(chunks([], 2)) == []
 
@@ -231,9 +240,9 @@ def test_rule_recheck_of_a_bucket_that_went() -> None:
 
 
 def test_rule_paginate_reads_every_page() -> None:
-    """Rule "every page": a listing yields the items of every page in order, passes the
-    parameters to the paginator of the named operation, and a page without the key (AWS omits
-    empty lists) yields nothing."""
+    """Rule "every page": a VPC listing yields the items of every page in order, passes the
+    parameters to the paginator of the named operation of its service's client, and a page
+    without the key (AWS omits empty lists) yields nothing."""
     asked: list[tuple[str, dict[str, Any]]] = []
 
     class Client:
@@ -241,11 +250,19 @@ def test_rule_paginate_reads_every_page() -> None:
             class Paginator:
                 def paginate(self, **params: Any) -> Any:
                     asked.append((operation, params))
-                    return iter([{"Things": [1, 2]}, {}, {"Things": [3]}])
+                    return iter([{"Things": [{"n": 1}, {"n": 2}]}, {}, {"Things": [{"n": 3}]}])
             return Paginator()
 
-    assert list(paginate(Client(), "list_things", "Things", Filter="x")) == [1, 2, 3]
-    assert asked == [("list_things", {"Filter": "x"})]
+    class OneClient:
+        def client(self, service: str, region: str) -> Client:
+            asked.append((f"{service}@{region}", {}))
+            return Client()
+
+    ctx = Ctx(cast(Account, OneClient()), REGION)
+    listing = Listing("list_things", "Things", lambda vpc_id, _: {"Filter": vpc_id},
+                      service="elbv2")
+    assert [item["n"] for item in _listed(ctx, listing, "x")] == [1, 2, 3]
+    assert asked == [(f"elbv2@{REGION}", {}), ("list_things", {"Filter": "x"})]
 
 
 @pytest.mark.parametrize(("approved", "fresh", "error"), [
