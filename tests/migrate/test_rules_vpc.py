@@ -14,7 +14,10 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+import botocore.session
 import pytest
+from botocore import xform_name
+from botocore.model import ListShape, StructureShape
 
 from migrate.fingerprint import NAME
 from migrate.kinds import vpc, vpc_checks
@@ -376,3 +379,32 @@ def test_rule_trivy_vpc_needs_the_tag_on_the_vpc() -> None:
         Tags=[{"Key": "name", "Value": NAME.upper()}]))
     assert ("vpc", VPC) not in plan(world)
     assert plan(_world(lambda w: w["ec2"].update(describe_tags=[]))) == {}
+
+
+LISTINGS = [*vpc_checks.OWN.values(),
+            *(c.source for c in vpc_checks.CHECKS if isinstance(c.source, vpc_checks.Listing))]
+
+
+@pytest.mark.parametrize("listing", LISTINGS, ids=[f"{x.service}.{x.operation}-{i}"
+                                                   for i, x in enumerate(LISTINGS)])
+def test_each_vpc_listing_is_a_call_botocore_knows(listing: vpc_checks.Listing) -> None:
+    """The VPC listings name their call by strings (a table, which mypy cannot check): each
+    is an operation of its service, paginated exactly when botocore can, asked with parameters
+    the operation takes, and read from fields its answer has."""
+    session = botocore.session.get_session()
+    model = session.get_service_model(listing.service)
+    names = {xform_name(op): op for op in model.operation_names}
+    assert listing.operation in names
+    operation = model.operation_model(names[listing.operation])
+    client = session.create_client(listing.service, region_name="us-east-1",
+                                   aws_access_key_id="x", aws_secret_access_key="x")
+    assert client.can_paginate(listing.operation) is listing.paginated
+    asked, answer = operation.input_shape, operation.output_shape
+    assert asked is not None and answer is not None
+    assert set(listing.params("vpc-1", "us-east-1")) <= set(asked.members)
+    listed = answer.members[listing.key]
+    assert isinstance(listed, ListShape)
+    if listing.each is not None:
+        item = listed.member
+        assert isinstance(item, StructureShape)
+        assert isinstance(item.members[listing.each], ListShape)
