@@ -288,7 +288,7 @@ class _StopAfterFirstBatch(threading.Event):
 
     def is_set(self) -> bool:
         self.checks += 1
-        return self.checks > 2  # Ctx.mutate and _empty each look once per batch
+        return self.checks > 2  # Ctx.judged and _empty each look once per batch
 
 
 def test_rule_bucket_ctrl_c_says_how_far_emptying_got(tmp_path: Path) -> None:
