@@ -400,7 +400,8 @@ def test_each_vpc_listing_is_a_call_botocore_knows(listing: vpc_checks.Listing) 
                                    aws_access_key_id="x", aws_secret_access_key="x")
     assert client.can_paginate(listing.operation) is listing.paginated
     asked, answer = operation.input_shape, operation.output_shape
-    assert asked is not None and answer is not None
+    assert asked is not None
+    assert answer is not None
     assert set(listing.params("vpc-1", "us-east-1")) <= set(asked.members)
     listed = answer.members[listing.key]
     assert isinstance(listed, ListShape)
