@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from migrate.aws import service_regions
@@ -74,9 +75,9 @@ def _everything(vpc_id: str, region: str) -> dict[str, Any]:
     return {}
 
 
-def _on_side(side: str) -> Params:
+def _on_side(side: str, vpc_id: str, region: str) -> dict[str, Any]:
     """A peering connection names the VPC on its requester or its accepter side."""
-    return lambda vpc_id, _: {"Filters": _vpc_filter(vpc_id, side)}
+    return {"Filters": _vpc_filter(vpc_id, side)}
 
 
 @dataclass(frozen=True)
@@ -118,14 +119,15 @@ def task_eni_evidence(eni: Item, account: str, region: str, subnets: set[str],
             and eni.get("InterfaceType", "interface") == "interface"
             and eni.get("SubnetId") in subnets
             and bool(eni.get("Groups"))
-            and all(g.get("GroupId") in groups for g in eni.get("Groups", []))
+            and all(g.get("GroupId") in groups for g in eni["Groups"])
             and not eni.get("Attachment", {}).get("InstanceId"))
 
 
-def _live(item: Item, *keys: str) -> bool:
-    state = next((item.get(k) for k in keys if item.get(k) is not None), "")
-    if isinstance(state, dict):
-        state = state.get("Code") or state.get("State") or ""
+def _live(item: Item, key: str) -> bool:
+    """Not in a gone state; a state AWS leaves out cannot rule the item out (live)."""
+    state = item.get(key)
+    if isinstance(state, dict):  # a CIDR block association's state: {"State": ...}
+        state = state.get("State")
     return str(state).lower() not in GONE_STATES
 
 
@@ -166,7 +168,7 @@ CHECKS: tuple[Check, ...] = (
                                                           "rejected"),
           "VPC endpoint {VpcEndpointId}"),
     *(Check("VPC peering connections", Listing(
-        "describe_vpc_peering_connections", "VpcPeeringConnections", _on_side(side)),
+        "describe_vpc_peering_connections", "VpcPeeringConnections", partial(_on_side, side)),
         lambda p, _: p.get("Status", {}).get("Code") in ("active", "pending-acceptance",
                                                          "provisioning", "initiating-request"),
         "VPC peering connection {VpcPeeringConnectionId}")

@@ -314,3 +314,45 @@ def test_rule_deletion_order_within_a_kind_detached_first_then_by_parent() -> No
     todo = reconcile(ctx, unit, [res("vpc", "Avpc"), *[res(g.kind, g.id, parent=g.parent)
                                                        for g in gateways]])
     assert [r.id for r in todo] == ["igw-a", "igw-b", "Avpc"]
+
+
+def _vpc_region(eni: dict[str, Any], running_enis: list[str]) -> tuple[Any, Unit]:
+    """A region with the Trivy VPC holding `eni`, and the active Trivy cluster whose one
+    running task holds `running_enis` (canned answers: test_rules_vpc's and test_rules_s3_ecs's
+    worlds)."""
+    from tests.migrate.test_rules_s3_ecs import _ecs, _task
+    from tests.migrate.test_rules_vpc import SG, SUBNET, VPC, trivy_world
+
+    world = trivy_world()
+    world["ec2"]["describe_network_interfaces"] = [{
+        "VpcId": VPC, "SubnetId": SUBNET, "RequesterManaged": True, "InterfaceType": "interface",
+        "Groups": [{"GroupId": SG}], "Status": "in-use", **eni}]
+    ctx = fake_ctx(ACCOUNT, REGION, **world)
+    task = _task(f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/trivy/1", "RUNNING", running_enis)
+    ctx.account.clients["ecs"] = _ecs(running=[task])["client"]  # type: ignore[attr-defined]
+    return ctx, Unit(ctx.account, REGION, [res("vpc", VPC)])
+
+
+def test_rule_recheck_counts_the_trivy_tasks_enis_as_the_scanners() -> None:
+    """Rule "re-check before deleting" with "Trivy VPC holds only the scanner's": the re-check
+    hands the ECS scan's task ENIs to the VPC check, so an ENI a Trivy task names is the
+    scanner's even without the evidence that outlives the task (no ECS attachment
+    description), and the VPC is still deleted."""
+    ctx, unit = _vpc_region({"NetworkInterfaceId": "eni-task", "Description": ""},
+                            ["eni-task"])
+    rows = {(r.kind, r.id): r.action for r in executor._fresh(ctx, unit)}
+    assert rows[("network-interface", "eni-task")] is Action.DELETE
+    assert rows[("vpc", "vpc-trivy")] is Action.DELETE
+
+
+def test_rule_recheck_keeps_the_vpc_with_another_clusters_eni_while_trivys_is_active() -> None:
+    """Rule "re-check before deleting" with "Trivy VPC holds only the scanner's": the re-check
+    tells the VPC check that the Trivy cluster is active, so an in-use ECS ENI that its tasks do
+    not name is another cluster's (though it looks like a Trivy task's) and keeps the VPC."""
+    ctx, unit = _vpc_region({"NetworkInterfaceId": "eni-other", "Description":
+                             f"arn:aws:ecs:{REGION}:{ACCOUNT}:attachment/0f1e2d3c-4b5a"},
+                            ["eni-task"])
+    rows = {(r.kind, r.id): r for r in executor._fresh(ctx, unit)}
+    assert rows[("vpc", "vpc-trivy")].action is Action.KEEP
+    assert "network interface eni-other" in rows[("vpc", "vpc-trivy")].reason
+    assert ("network-interface", "eni-other") not in rows

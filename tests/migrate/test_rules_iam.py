@@ -663,3 +663,164 @@ def test_rule_scanner_policy_deletion(tmp_path: Path) -> None:
                         list_entities_for_policy={}, list_policy_versions=[],
                         delete_policy=error("NoSuchEntity", 404))
     assert iam.IamPolicy().delete(gone, res) is Status.ALREADY_GONE
+
+
+# --- issue 17, round 2: what the automatic mutation run of kinds/iam.py found unguarded --------
+
+def test_rule_scanner_iam_rows_in_full() -> None:
+    """Rule "scanner IAM": the rows the plan shows, in full: this account, the role's ARN, last
+    use and policies, and the reasons word for word."""
+    rows = discover(scanner_iam())
+    role, policy = rows[("iam-role", VA)], rows[("iam-policy", VA_POLICY)]
+    assert (role.account, policy.account) == (ACCOUNT, ACCOUNT)
+    assert role.details == {"arn": f"arn:aws:iam::{ACCOUNT}:role/{VA}", "last_used": None,
+                            "attached_policies": [_policy_arn(VA_POLICY)]}
+    assert role.reason == ("role of the retired Trivy scanner (Microsoft: safe to remove); "
+                           "last used never")
+    assert policy.reason == ("customer-managed policy of the retired Trivy scanner, attached to "
+                             "nothing that stays")
+
+
+def test_rule_scanner_policy_kept_names_three_of_what_holds_it() -> None:
+    """Rule "scanner IAM": a policy attached to what stays is kept; the reason names the first
+    three holders."""
+    rows = discover(scanner_iam(holders={
+        _policy_arn(VA_POLICY): {"roles": [VA], "users": ["alice", "bob"],
+                                 "groups": ["ops", "devs"]},
+        _policy_arn(TASK_POLICY): {"roles": [TASK]}}))
+    assert rows[("iam-policy", VA_POLICY)].reason == (
+        "customer-managed policy of the retired scanner, but also attached to user alice, "
+        "user bob, group ops: not deleted; detach it there first")
+
+
+def test_rule_scanner_policies_found_without_any_scanner_role() -> None:
+    """Rule "scanner IAM": with the roles gone (an interrupted run), the two policies are still
+    found at the root path of this account's partition, and deleted when nothing holds them."""
+    holders: dict[str, dict[str, list[str]]] = {_policy_arn(VA_POLICY): {},
+                                                _policy_arn(TASK_POLICY): {}}
+    rows = discover(scanner_iam(roles=[], attached={}, holders=holders))
+    assert _actions(rows) == {("iam-policy", VA_POLICY): Action.DELETE,
+                              ("iam-policy", TASK_POLICY): Action.DELETE}
+
+
+class _PagedHolders(Iam):
+    """ListEntitiesForPolicy over two pages: the scanner's role on the second."""
+
+    def get_paginator(self, operation: str) -> Any:
+        if operation != "list_entities_for_policy":
+            return super().get_paginator(operation)
+
+        class Paginator:
+            def paginate(self, **params: Any) -> Any:
+                yield {"PolicyRoles": [], "PolicyUsers": [{"UserName": "alice"}],
+                       "PolicyGroups": []}
+                yield {"PolicyRoles": [{"RoleName": VA}], "PolicyUsers": [], "PolicyGroups": []}
+        return Paginator()
+
+
+def test_rule_scanner_policy_holders_read_from_every_page() -> None:
+    """Rule "scanner IAM": who holds a policy is read from every page of the listing; a user
+    on the first page keeps the policy although the second page names only the scanner's
+    role."""
+    rows = discover(_PagedHolders(*_scanner_parts()))
+    assert rows[("iam-policy", VA_POLICY)].action is Action.KEEP
+    assert "user alice" in rows[("iam-policy", VA_POLICY)].reason
+
+
+def _scanner_parts() -> tuple[list[dict[str, Any]], dict[str, list[str]],
+                              dict[str, dict[str, list[str]]]]:
+    base = scanner_iam()
+    return list(base.roles.values()), base.attached, base.holders
+
+
+def test_rule_scanner_role_listing_asks_full_pages_and_reads_empty_ones() -> None:
+    """Rule "scanner IAM" (cost): ListRoles is asked for 1000 roles a page (its default is
+    100); a page AWS answers without the list holds no role."""
+    ctx = fake_ctx(ACCOUNT, "us-east-1", iam={"list_roles": {}})
+    assert iam.list_roles(ctx) == []
+    assert ctx.account.clients["iam"].calls == [  # type: ignore[attr-defined]
+        ("list_roles", {"PaginationConfig": {"PageSize": 1000}})]
+
+
+def test_rule_scanner_role_task_definitions_read_past_unrelated_ones() -> None:
+    """Rule "scanner IAM" (task definitions): definitions that name other roles (or none) do
+    not count, and the search goes on past them to one that names the scanner's role; a page
+    without the list holds none."""
+    td = f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition"
+    ecs = Ecs({  # the first names another role and no execution role; the second the scanner's
+        f"{td}/payments-api:1": {"taskDefinitionArn": f"{td}/payments-api:1",
+                                 "taskRoleArn": f"arn:aws:iam::{ACCOUNT}:role/app"},
+        f"{td}/batch:1": {"taskDefinitionArn": f"{td}/batch:1",
+                          "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{TASK}"}})
+    rows = discover(scanner_iam(), ecs)
+    assert rows[("iam-role", TASK)].action is Action.KEEP
+    assert rows[("iam-role", VA)].action is Action.DELETE
+    ctx = fake_ctx(ACCOUNT, "us-east-1", ecs={"list_task_definitions": {}})
+    assert iam.task_definition_users(ctx, ["us-east-1"], {TASK}) == {}
+
+
+def test_rule_scanner_role_deletion_calls_in_full(tmp_path: Path) -> None:
+    """Rule "scanner IAM" (deleting): each call names the role (and the policy, inline policy
+    or instance profile) it acts on; pages AWS answers without their list are nothing to do."""
+    ctx, _ = _deleting(
+        tmp_path, get_role={"Role": _role(TASK, scanner_task_trust())},
+        list_attached_role_policies=[{"PolicyArn": _policy_arn(TASK_POLICY)}],
+        list_role_policies=["ecr-read"],
+        list_instance_profiles_for_role=[{"InstanceProfileName": "profile"}],
+        detach_role_policy={}, delete_role_policy={}, remove_role_from_instance_profile={},
+        delete_role={})
+    res = Resource(ACCOUNT, "global", "iam-role", TASK, Action.DELETE, "")
+    assert iam.IamRole().delete(ctx, res) is Status.DELETED
+    role = {"RoleName": TASK}
+    assert ctx.account.clients["iam"].calls == [
+        ("get_role", role), ("list_attached_role_policies", role),
+        ("detach_role_policy", {**role, "PolicyArn": _policy_arn(TASK_POLICY)}),
+        ("list_role_policies", role),
+        ("delete_role_policy", {**role, "PolicyName": "ecr-read"}),
+        ("list_instance_profiles_for_role", role),
+        ("remove_role_from_instance_profile", {"InstanceProfileName": "profile", **role}),
+        ("delete_role", role)]
+    bare, _ = _deleting(tmp_path, get_role={"Role": _role(TASK, scanner_task_trust())},
+                        list_attached_role_policies={}, list_role_policies={},
+                        list_instance_profiles_for_role={}, delete_role={})
+    assert iam.IamRole().delete(bare, res) is Status.DELETED
+    assert [op for op, _ in bare.account.clients["iam"].calls][-1] == "delete_role"
+    asked, _ = _deleting(tmp_path, get_role={"Role": _role(TASK, scanner_task_trust())})
+    assert iam.IamRole().exists(asked, res) is True
+    assert asked.account.clients["iam"].calls == [("get_role", role)]
+
+
+def test_rule_scanner_policy_deletion_calls_in_full(tmp_path: Path) -> None:
+    """Rule "scanner IAM" (deleting a policy): each call names the policy by the plan's ARN,
+    the audit log names the policy, a page without versions is nothing to do, and the refusal
+    names three holders and says what to do."""
+    arn = _policy_arn(VA_POLICY)
+    res = Resource(ACCOUNT, "global", "iam-policy", VA_POLICY, Action.DELETE, "",
+                   details={"arn": arn})
+    ctx, log = _deleting(tmp_path, get_policy={"Policy": {"Arn": arn}},
+                         list_entities_for_policy={},
+                         list_policy_versions=[{"VersionId": "v1", "IsDefaultVersion": False}],
+                         delete_policy_version={}, delete_policy={})
+    assert iam.IamPolicy().delete(ctx, res) is Status.DELETED
+    policy = {"PolicyArn": arn}
+    assert ctx.account.clients["iam"].calls == [
+        ("get_policy", policy), ("list_entities_for_policy", policy),
+        ("list_policy_versions", policy),
+        ("delete_policy_version", {**policy, "VersionId": "v1"}), ("delete_policy", policy)]
+    assert _audit(log) == [("iam:DeletePolicyVersion", VA_POLICY, "ok"),
+                           ("iam:DeletePolicy", VA_POLICY, "ok")]
+    bare, _ = _deleting(tmp_path, get_policy={"Policy": {"Arn": arn}},
+                        list_entities_for_policy={}, list_policy_versions={}, delete_policy={})
+    assert iam.IamPolicy().delete(bare, res) is Status.DELETED
+    held, _ = _deleting(tmp_path, get_policy={"Policy": {"Arn": arn}},
+                        list_entities_for_policy={
+                            "PolicyUsers": [{"UserName": "alice"}, {"UserName": "bob"}],
+                            "PolicyGroups": [{"GroupName": "ops"}, {"GroupName": "devs"}]})
+    with pytest.raises(CannotDelete) as refused:
+        iam.IamPolicy().delete(held, res)
+    assert str(refused.value) == (
+        f"{VA_POLICY} is still attached to user alice, user bob, group ops; detach it there "
+        "(or let apply delete the scanner's roles) first")
+    asked, _ = _deleting(tmp_path, get_policy={"Policy": {"Arn": arn}})
+    assert iam.IamPolicy().exists(asked, res) is True
+    assert asked.account.clients["iam"].calls == [("get_policy", policy)]

@@ -8,6 +8,8 @@ same rules through the command line for their exit codes.
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -214,6 +216,8 @@ def _with(resource: dict[str, Any]) -> dict[str, Any]:
     return _plan(resources=[base | resource])
 
 
+_VPC_ROW = {"account": ACCOUNT, "region": "us-east-1", "kind": "vpc", "id": "vpc-0abc",
+            "action": "delete", "reason": "r", "order": 1, "parent": None, "details": {}}
 POLICY = TRIVY_POLICIES[0]
 POLICY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/{POLICY}"
 
@@ -226,6 +230,8 @@ PLAN_OK = {
     "trivy-policy-with-path": _with({"kind": "iam-policy", "id": POLICY, "details": {
         "arn": f"arn:aws:iam::{ACCOUNT}:policy/defender/{POLICY}"}}),
     "kept-other-role": _with({"kind": "iam-role", "id": "SomeRole", "action": "keep"}),
+    "kept-outside-the-regions": _plan(resources=[_VPC_ROW | {"region": "eu-west-1",
+                                                             "action": "keep"}]),
     "kept-other-cluster": _with({"kind": "ecs-cluster", "id": "prod", "action": "keep",
                                  "region": "us-east-1"}),
     "china-policy": _with({"kind": "iam-policy", "id": POLICY, "details": {
@@ -239,7 +245,20 @@ PLAN_OK = {
                                  "role_name": None}, resources=[]),
 }
 
+# An older plan file has no readiness: it loads, with none.
+PLAN_OK["without-readiness"] = {k: v for k, v in _plan().items() if k != "readiness"}
+
 PLAN_REFUSED = {
+    # issue 17, round 2: the refusals' messages in full (what the automatic mutation run found)
+    "stopped-run": (_plan(targets=None, resources=[]),
+                    ": it records a run that stopped before scanning (see its errors)"),
+    "listed-twice": (_plan(resources=[_VPC_ROW, _VPC_ROW]),
+                     "$.resources[1]: vpc vpc-0abc is listed twice (also at $.resources[0])"),
+    "delete-outside-the-regions": (
+        _plan(targets={"regions": ["us-east-1", "us-west-2"], "accounts": [ACCOUNT],
+                       "role_name": None}, resources=[_VPC_ROW | {"region": "eu-west-1"}]),
+        "$.resources[0].region: it would delete vpc vpc-0abc in eu-west-1, outside the plan's "
+        "$.targets.regions (us-east-1, us-west-2)"),
     "not-json": ("{", "not JSON"),
     "not-an-object": ([], "format"),
     "two-fields-missing": ({k: v for k, v in _plan().items() if k not in ("created", "errors")},
@@ -502,3 +521,29 @@ def test_rule_mdvm_readiness_in_the_plan_file(tmp_path: Path) -> None:
     doc = _plan(readiness={a: r.to_json() for a, r in state.items()})
     _, _, found = document.load_plan(_write(tmp_path, doc))
     assert found == state
+
+
+def test_rule_plan_file_not_utf8_is_refused(tmp_path: Path) -> None:
+    """Rule "plan file checks": a file that is not UTF-8 text is refused (exit 3), saying where."""
+    path = tmp_path / "plan.json"
+    path.write_bytes(b"\xff{}")
+    with pytest.raises(InputError) as refused:
+        document.load_plan(path)
+    assert refused.value.exit_code == 3
+    assert "not JSON (not UTF-8 text: invalid start byte at byte 0)" in (
+        refused.value.format_message())
+
+
+def test_rule_stopped_run_document_in_full() -> None:
+    """Rule "plan file" (a run that stopped before knowing its targets): the document says so in
+    full: no targets, nothing counted, the one error, and when (UTC, to the second)."""
+    doc = document.stopped("plan", "no credentials")
+    created = doc.pop("created")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", created), created
+    assert abs(datetime.fromisoformat(created) - datetime.now(UTC)) < timedelta(minutes=5)
+    assert doc == {
+        "format": "defender-migrate/plan", "version": 1, "command": "plan", "targets": None,
+        "summary": {"delete": 0, "keep": 0, "accounts_done": 0, "accounts_failed": 0,
+                    "accounts_skipped": 0},
+        "errors": [{"account": None, "region": None, "error": "no credentials"}],
+        "readiness": {}, "resources": []}

@@ -151,12 +151,31 @@ def test_rule_trivy_vpc_exact_leftovers_are_deleted() -> None:
         ("route-table", RTB): Action.DELETE, ("security-group", SG): Action.DELETE,
         ("subnet", SUBNET): Action.DELETE}
     assert all(r.parent == VPC for k, r in rows.items() if k[0] != "vpc")
+    assert rows[("vpc", VPC)].details == {"cidr": "10.0.0.0/16"}  # shown in the plan
+    assert {k: r.reason for k, r in rows.items()} == {
+        ("vpc", VPC): ("tag defender-for-containers-va, CIDR 10.0.0.0/16, only Trivy resources "
+                       "inside (its default security group and main route table go with it)"),
+        ("internet-gateway", IGW): f"Trivy-tagged internet gateway in VPC {VPC}",
+        ("route-table", RTB): f"Trivy-tagged route table in VPC {VPC}",
+        ("security-group", SG): f"Trivy-tagged security group in VPC {VPC}",
+        ("subnet", SUBNET): f"Trivy-tagged subnet 10.0.1.0/24 in VPC {VPC}"}
+
+
+def test_rule_trivy_vpc_route_table_aws_lists_without_routes_or_associations() -> None:
+    """Rule "Trivy VPC holds only the scanner's": AWS leaves out an empty list; a tagged route
+    table listed without routes or associations is still the scanner's (not a crash)."""
+    def bare(w: World) -> None:
+        for key in ("Routes", "Associations"):
+            w["ec2"]["describe_route_tables"][1].pop(key)
+    rows = plan(_world(bare))
+    assert rows[("route-table", RTB)].action is Action.DELETE
+    assert rows[("vpc", VPC)].action is Action.DELETE
 
 
 KEEPS: dict[str, tuple[Callable[[World], None], str]] = {
     # the VPC itself
     "vpc-other-cidr": (_first("describe_vpcs", CidrBlock="10.1.0.0/16"), "CIDR is 10.1.0.0/16"),
-    "vpc-default": (_first("describe_vpcs", IsDefault=True), "default VPC"),
+    "vpc-default": (_first("describe_vpcs", IsDefault=True), "the default VPC is never deleted"),
     # instances, in every live state
     **{f"instance-{s}": (_instance(s), f"EC2 instance i-{s}")
        for s in ("pending", "running", "stopping", "stopped", "shutting-down")},
@@ -180,7 +199,8 @@ KEEPS: dict[str, tuple[Callable[[World], None], str]] = {
     # the scanner's own kinds, not the scanner's
     "igw-untagged": (_untag("describe_internet_gateways"), f"untagged internet gateway {IGW}"),
     "subnet-untagged": (_untag("describe_subnets"), f"subnet {SUBNET}"),
-    "subnet-other-cidr": (_first("describe_subnets", CidrBlock="10.0.2.0/24"), "10.0.2.0/24"),
+    "subnet-other-cidr": (_first("describe_subnets", CidrBlock="10.0.2.0/24"),
+                          f"subnet {SUBNET} (10.0.2.0/24, not the Trivy subnet)"),
     "second-subnet": (_add("describe_subnets", {"SubnetId": "subnet-app", "VpcId": VPC,
                                                 "CidrBlock": "10.0.1.0/24"}), "subnet-app"),
     "route-table-untagged": (_untag("describe_route_tables"), f"untagged route table {RTB}"),
@@ -197,7 +217,8 @@ KEEPS: dict[str, tuple[Callable[[World], None], str]] = {
     "route-no-target": (_route({"DestinationCidrBlock": "172.16.0.0/12"}), "172.16.0.0/12 -> ? "),
     "main-table-odd-route": (lambda w: w["ec2"]["describe_route_tables"][0]["Routes"].append(
         {"DestinationCidrBlock": "172.16.0.0/12", "GatewayId": "vgw-1"}), MAIN_RTB),
-    "security-group-untagged": (_untag("describe_security_groups"), f"security group {SG}"),
+    "security-group-untagged": (_untag("describe_security_groups"),
+                                f"security group {SG} (trivy)"),
     # ENIs
     "foreign-eni": (_eni(Description="someone's Lambda", RequesterManaged=False),
                     "network interface eni-1 (someone's Lambda)"),
@@ -330,13 +351,19 @@ def test_rule_trivy_vpc_reason_names_three_and_counts_the_rest() -> None:
     rows = plan(_world(_many(*(_instance(s) for s in ("pending", "running", "stopping",
                                                       "stopped")))))
     reason = rows[("vpc", VPC)].reason
-    assert "and 1 more" in reason
+    assert reason == ("holds what the Trivy scanner did not create: EC2 instance i-pending; "
+                      "EC2 instance i-running; EC2 instance i-stopping and 1 more; nothing in "
+                      "this VPC is deleted")
     assert rows[("vpc", VPC)].details["foreign"] == [
         f"EC2 instance i-{s}" for s in ("pending", "running", "stopping", "stopped")]
     rows = plan(_world(_many(*(_instance(s) for s in ("pending", "running", "stopping")))))
-    assert "more" not in rows[("vpc", VPC)].reason
-    assert {r.reason for r in rows.values() if r.parent == VPC} == {
-        f"inside VPC {VPC}, which is kept"}
+    assert rows[("vpc", VPC)].reason == (
+        "holds what the Trivy scanner did not create: EC2 instance i-pending; EC2 instance "
+        "i-running; EC2 instance i-stopping; nothing in this VPC is deleted")
+    kept = (Action.KEEP, f"inside VPC {VPC}, which is kept")
+    assert {k: (r.action, r.reason) for k, r in rows.items() if r.parent == VPC} == {
+        ("internet-gateway", IGW): kept, ("route-table", RTB): kept,
+        ("security-group", SG): kept, ("subnet", SUBNET): kept}
 
 
 @pytest.mark.parametrize(("eni", "task_enis", "active", "reason"), [
@@ -409,3 +436,13 @@ def test_each_vpc_listing_is_a_call_botocore_knows(listing: vpc_checks.Listing) 
         item = listed.member
         assert isinstance(item, StructureShape)
         assert isinstance(item.members[listing.each], ListShape)
+
+
+def test_rule_trivy_vpc_unlike_reasons_in_full() -> None:
+    """Rule "Trivy VPC": a tagged VPC with another CIDR, or the default VPC, is kept without
+    looking inside, and the reason says which."""
+    assert vpc_checks.unlike_trivy({"CidrBlock": "10.0.0.0/16", "IsDefault": True}) == (
+        "the default VPC is never deleted")
+    assert vpc_checks.unlike_trivy({"CidrBlock": "10.1.0.0/16", "IsDefault": False}) == (
+        "tagged like the Trivy VPC but its CIDR is 10.1.0.0/16, not 10.0.0.0/16")
+    assert vpc_checks.unlike_trivy({"CidrBlock": "10.0.0.0/16", "IsDefault": False}) is None
