@@ -11,8 +11,9 @@ killed by a new test or listed, with the reason it changes no behaviour, in
 Each module runs on its own copy of the tree (never the working tree), one module at a time,
 with a time box: a module whose run does not finish in time reports what it checked. The copy is
 temporary, or with `--keep` kept in `.automutate/` so that the next run re-tests only what was
-not killed (and every mutant of a function whose code changed): a 2-core machine cannot afford
-to re-run a module's hundreds of killed mutants after each new test.
+not killed (and every mutant of a function whose code changed), after learning afresh which
+test reaches which function: a 2-core machine cannot afford to re-run a module's hundreds of
+killed mutants after each new test.
 Run it with `python3 scripts/dev.py mutate --auto [MODULE...]` (see `--help`).
 """
 
@@ -39,6 +40,8 @@ from devtools.mutate import IGNORED, copy_tree
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENTS = ROOT / "devtools" / "equivalent_mutants.toml"
 KEEP_DIR = ".automutate"  # under the root; git and copy_tree ignore it
+# In a kept copy: the mutmut config its verdicts were reached with (see `keep_verdicts`).
+KEPT_CONFIG = "automutate-config.toml"
 # mutmut's "killed", "caught by type check" and "timeout" (SIGXCPU) exit codes (mutmut/stats.py)
 _KILLED_EXIT_CODES = (1, 3, 37, 36, 24, -24, 152, 255)
 
@@ -190,11 +193,11 @@ def run_command(cmd: Sequence[str], cwd: Path, timeout: float) -> tuple[int, str
 
 
 def refresh_kept_copy(root: Path, copy: Path) -> Path:
-    """Make `copy` the working tree again, keeping only mutmut's `mutants/` (its results and
-    which test reaches which function); mutmut regenerates what changed itself."""
+    """Make `copy` the working tree again, keeping only mutmut's `mutants/` (its results) and
+    the config they were reached with; mutmut regenerates what changed itself."""
     copy.mkdir(parents=True, exist_ok=True)
     for entry in copy.iterdir():
-        if entry.name == "mutants":
+        if entry.name in ("mutants", KEPT_CONFIG):
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry)
@@ -220,6 +223,39 @@ def forget_unkilled(copy: Path) -> int:
     return reset
 
 
+def forget_test_map(copy: Path) -> bool:
+    """Drop mutmut's record of which test reaches which function (`mutmut-stats.json`), so that
+    this run learns it again from every selected test. mutmut re-learns it only for tests it has
+    not seen: when a change makes an existing test reach a function it did not reach before (a
+    new helper, a call moved out of import time), that function's mutants would be judged by the
+    old map, "no tests", and never tested. The verdicts stay in the `.meta` files, which mutmut
+    keeps for functions whose code did not change, and without a map it does not apply its
+    config-change reset: killed mutants stay killed, only the map is re-learned (one run of the
+    selection, seconds for the pure rule tables; `keep_verdicts` does that reset instead).
+    Returns whether there was one."""
+    stats = copy / "mutants" / "mutmut-stats.json"
+    if not stats.is_file():
+        return False
+    stats.unlink()
+    return True
+
+
+def keep_verdicts(copy: Path, config: str) -> bool:
+    """Prepare a kept copy's verdicts for a run with `config`: the killed ones stay, the rest
+    and the test map are forgotten. A copy whose verdicts were reached with other tests or
+    pytest options (or with an unknown config) starts afresh: a mutant killed only by a test no
+    longer selected must be tested again. Returns whether the verdicts were kept."""
+    last = copy / KEPT_CONFIG
+    same = last.is_file() and last.read_text(encoding="utf-8") == config
+    if same:
+        forget_unkilled(copy)
+        forget_test_map(copy)
+    else:
+        shutil.rmtree(copy / "mutants", ignore_errors=True)
+    last.write_text(config, encoding="utf-8")
+    return same
+
+
 def mutate_module(root: Path, module: str, tests: Sequence[str], equivalents: list[Equivalent],
                   *, time_box: float, children: int, runner: Runner = run_command,
                   say: Callable[[str], None] | None = None, keep: bool = False) -> ModuleResult:
@@ -227,13 +263,14 @@ def mutate_module(root: Path, module: str, tests: Sequence[str], equivalents: li
     mutmut = [sys.executable, "-m", "mutmut"]
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="automutate-") as tmp:
+        config = mutmut_config(module, tests)
         if keep:
             copy = refresh_kept_copy(root, root / KEEP_DIR / module.replace("/", "_"))
-            forget_unkilled(copy)
+            keep_verdicts(copy, config)
         else:
             copy = copy_tree(root, Path(tmp))
         with (copy / "pyproject.toml").open("a", encoding="utf-8") as conf:
-            conf.write(mutmut_config(module, tests))
+            conf.write(config)
         code, out, result.finished = runner([*mutmut, "run", "--max-children", str(children)],
                                             copy, time_box)
         if result.finished and code != 0:
@@ -305,8 +342,9 @@ def main(argv: Sequence[str] | None = None, *, root: Path = ROOT,
                         help="mutants tested at once (default 2: a 2-core machine)")
     parser.add_argument("--keep", action="store_true",
                         help=f"keep each module's copy in {KEEP_DIR}/ and re-test only the "
-                             "mutants not killed before (and those of changed functions); "
-                             "without it, every mutant is tested afresh")
+                             "mutants not killed before (and those of changed functions), "
+                             "after learning again which test reaches which function; every "
+                             "mutant afresh when the module's test files changed, or without it")
     parser.add_argument("--list", action="store_true", help="print modules and their tests")
     args = parser.parse_args(argv)
     unknown = [m for m in args.modules if m not in MODULE_TESTS]

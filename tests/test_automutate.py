@@ -89,12 +89,15 @@ class FakeMutmut:
     def __init__(self, statuses: dict[str, str], finished: bool = True, code: int = 0) -> None:
         self.statuses, self.finished, self.code = statuses, finished, code
         self.cwd: list[Path] = []
+        self.mutants_at_run: set[str] = set()  # what `mutmut run` found in mutants/
 
     def __call__(self, cmd: Sequence[str], cwd: Path, timeout: float) -> tuple[int, str, bool]:
         self.cwd.append(cwd)
         verb = cmd[3]
         if verb == "run":
             assert "[tool.mutmut]" in (cwd / "pyproject.toml").read_text()
+            self.mutants_at_run = {p.relative_to(cwd / "mutants").as_posix()
+                                   for p in (cwd / "mutants").rglob("*") if p.is_file()}
             return self.code, "mutmut output", self.finished
         if verb == "results":
             return 0, "".join(f"    {n}: {s}\n" for n, s in self.statuses.items()), True
@@ -164,6 +167,7 @@ def test_keep_retests_only_what_was_not_killed(tree: Path) -> None:
     meta = kept / "mutants" / "m.py.meta"
     meta.parent.mkdir(parents=True)
     (kept / "stale.py").write_text("gone from the working tree\n")
+    (kept / automutate.KEPT_CONFIG).write_text(mutmut_config("m.py", ["tests/t.py"]))
     meta.write_text(json.dumps({"exit_code_by_key": {"k1": 1, "k2": 0, "k3": 33, "k4": None,
                                                      "k5": 37, "k6": 35, "k7": -24}}))
     fake = FakeMutmut({"m.x_f__mutmut_1": "killed"})
@@ -203,3 +207,49 @@ def test_each_mutants_tests_run_in_module_tests_order(tmp_path: Path) -> None:
                                          "tests/slow.py::a", "tests/slow.py::c",
                                          "tests/other.py::z"]
     assert '"devtools.mutmut_order"' in mutmut_config("migrate/trust.py", ["tests/fast.py"])
+
+
+def _kept_copy(tree: Path, tests: Sequence[str]) -> Path:
+    """A kept copy as the last `--keep` run left it: verdicts, test map, and its config."""
+    kept = tree / automutate.KEEP_DIR / "m.py"
+    (kept / "mutants").mkdir(parents=True)
+    (kept / "mutants" / "m.py.meta").write_text(
+        json.dumps({"exit_code_by_key": {"k1": 1, "k2": 0, "k3": 33}}))
+    (kept / "mutants" / "mutmut-stats.json").write_text(json.dumps(
+        {"tests_by_mangled_function_name": {"m.x_f": ["tests/t.py::test_f"]}}))
+    (kept / automutate.KEPT_CONFIG).write_text(mutmut_config("m.py", tests))
+    return kept
+
+
+def test_rule_keep_relearns_which_test_reaches_which_function(tree: Path) -> None:
+    """Rule `--keep` is safe: mutmut re-learns its test map only for tests it has not seen, so a
+    change that makes an existing test reach a function (a new helper) would leave that
+    function's mutants "no tests". The kept map is dropped before each run (mutmut then learns
+    it from every selected test); the killed verdicts stay."""
+    kept = _kept_copy(tree, ["tests/t.py"])
+    fake = FakeMutmut({"m.x_f__mutmut_1": "killed"})
+
+    mutate_module(tree, "m.py", ["tests/t.py"], [], time_box=10, children=2, runner=fake,
+                  say=lambda _: None, keep=True)
+
+    assert fake.mutants_at_run == {"m.py.meta"}  # the verdicts, without mutmut-stats.json
+    assert json.loads((kept / "mutants" / "m.py.meta").read_text())["exit_code_by_key"] == {
+        "k1": 1, "k2": None, "k3": None}
+
+
+@pytest.mark.parametrize("last_tests", [["tests/t.py", "tests/gone.py"], None])
+def test_rule_keep_starts_afresh_when_the_modules_tests_changed(
+        tree: Path, last_tests: list[str] | None) -> None:
+    """Rule `--keep` is safe: a mutant killed only by a test file no longer selected (or by a
+    config the copy does not record) must be tested again, so the whole verdict store goes, as
+    mutmut itself would do on its test selection changing had its map not been dropped."""
+    kept = _kept_copy(tree, last_tests or [])
+    if last_tests is None:
+        (kept / automutate.KEPT_CONFIG).unlink()
+    fake = FakeMutmut({"m.x_f__mutmut_1": "killed"})
+
+    mutate_module(tree, "m.py", ["tests/t.py"], [], time_box=10, children=2, runner=fake,
+                  say=lambda _: None, keep=True)
+
+    assert fake.mutants_at_run == set()
+    assert (kept / automutate.KEPT_CONFIG).read_text() == mutmut_config("m.py", ["tests/t.py"])
