@@ -10,14 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from migrate.audit import OK, RECHECK, UNKNOWN, AuditLog
 from migrate.aws import Account
-from migrate.context import Ctx, Settings, StopRequested, UnknownOutcome
+from migrate.context import Ctx, Settings, StopRequested, TypedClient, UnknownOutcome
 from migrate.model import Action, Resource
 from tests.migrate.fakeaws import FakeClient, error
 
@@ -235,3 +235,57 @@ def test_rule_retries_make_at_least_one_attempt() -> None:
     with pytest.raises(ClientError):
         ctx.retrying({"DependencyViolation"}, "x", busy)
     assert calls == [1]
+
+
+class _Positional(FakeClient):
+    """A client whose method also takes positional arguments (botocore's take keywords only)."""
+
+    def put_thing(self, *args: Any, **params: Any) -> dict[str, bool]:
+        self.calls.append(("put_thing", {"args": args, **params}))
+        return {"ok": True}
+
+
+def test_rule_audited_call_gets_every_argument(tmp_path: Path) -> None:
+    """Rule "audit log": the call made is exactly the one recorded: `audited` and `judged` hand
+    it every argument they were given, positional ones too."""
+    ctx, _, path = _ctx(tmp_path)
+    client = _Positional(service="ec2", region=REGION)
+    ctx.audited(client.put_thing, "r-1", "a", "b", Key="k")
+    ctx.judged(lambda _: (OK, {}), client.put_thing, "r-2", "c", Key="k")
+    assert client.calls == [("put_thing", {"args": ("a", "b"), "Key": "k"}),
+                            ("put_thing", {"args": ("c",), "Key": "k"})]
+    assert [r["operation"] for r in _records(path)] == ["ec2:PutThing", "ec2:PutThing"]
+
+
+def test_rule_only_a_clients_method_is_audited(tmp_path: Path) -> None:
+    """Rule "audit log": a call that is not an AWS client's method (nothing to name it by in
+    the log) is refused before it is made, with a clear error, and nothing is recorded."""
+    ctx, _, path = _ctx(tmp_path)
+    made: list[str] = []
+
+    def plain(**_: Any) -> None:
+        made.append("plain")
+
+    class NotAClient:
+        def delete(self, **_: Any) -> None:
+            made.append("method")
+
+    for call in (plain, NotAClient().delete):
+        with pytest.raises(TypeError, match=r"^not an AWS client's method: <"):
+            ctx.audited(call, "r-1")
+    assert made == []
+    assert path.read_text(encoding="utf-8") == ""
+
+
+def test_rule_a_typed_client_is_the_runs_client_for_its_service() -> None:
+    """Rule "one client per account and region": a typed accessor (`ctx.ec2()`) is the run's
+    client for its own service, in the context's region unless another is given."""
+
+    class WithQueues(Ctx):
+        sqs: ClassVar[TypedClient[Any]] = TypedClient("sqs")
+
+    account = RegionalAccount(ACCOUNT)
+    ctx = WithQueues(cast(Account, account), REGION)
+    assert ctx.sqs() is account.clients[("sqs", REGION)]
+    assert ctx.sqs("eu-west-1") is account.clients[("sqs", "eu-west-1")]
+    assert set(account.clients) == {("sqs", REGION), ("sqs", "eu-west-1")}
