@@ -5,6 +5,11 @@ gateway in `pending`, or an instance in `shutting-down`) in milliseconds.
 Only what discovery asks is answered: each operation returns the items the test gave it,
 filtered by the server-side filters AWS would apply. An unknown filter fails the test, so a new
 call in the product is noticed rather than silently answered.
+
+AWS leaves an empty list out of some answers altogether (S3 ListMultipartUploads without
+`Uploads`, CloudFormation ListStackSets without `Summaries`, ...): `omit_empty=True` answers
+every empty page that way, and `Pages(...)` answers a paginator page by page, so a test can put
+a page without its list in the middle of a listing.
 """
 
 from __future__ import annotations
@@ -68,12 +73,16 @@ def answer_lists(service: str, operation: str) -> frozenset[str]:
 
 class _AnyKey(dict[str, Any]):
     """A page whose items come back under whatever key the caller reads; when the service is
-    known, only under a key AWS's answer has (so that reading the wrong key fails the test)."""
+    known, only under a key AWS's answer has (so that reading the wrong key fails the test).
+    An `omitted` page has no list at all, as AWS answers an empty one in some operations:
+    `page[key]` raises KeyError and `page.get(key, default)` gives the default."""
 
-    def __init__(self, items: list[Item], service: str = "", operation: str = "") -> None:
+    def __init__(self, items: list[Item], service: str = "", operation: str = "",
+                 omitted: bool = False) -> None:
         super().__init__()
         self.items_ = items
         self.service, self.operation = service, operation
+        self.omitted = omitted
 
     def _check(self, key: str) -> None:
         if self.service and key not in answer_lists(self.service, self.operation):
@@ -82,11 +91,22 @@ class _AnyKey(dict[str, Any]):
 
     def __getitem__(self, key: str) -> list[Item]:
         self._check(key)
+        if self.omitted:
+            raise KeyError(key)
         return self.items_
 
-    def get(self, key: str, default: Any = None) -> list[Item]:
+    def get(self, key: str, default: Any = None) -> Any:
         self._check(key)
-        return self.items_
+        return default if self.omitted else self.items_
+
+
+class Pages(tuple[list[Any], ...]):
+    """A paginator's answer page by page: `Pages([a, b], [], [c])` is three pages, the middle
+    one empty (without its list when the client omits empty lists). Only a paginator reads it;
+    each page is filtered like a list answer."""
+
+    def __new__(cls, *pages: list[Any]) -> Pages:
+        return super().__new__(cls, pages)
 
 
 class ApiNames(dict[str, str]):
@@ -103,6 +123,8 @@ class FakeClient:
     # Set by FakeAccount.client: what `Ctx.audited` reads of a client (`meta`) to name a call.
     service: str = ""  # when given, list answers are read only under AWS's own keys
     region: str = ""
+    # AWS leaves an empty list out of the answer (some operations do): an empty page has no key.
+    omit_empty: bool = False
 
     @property
     def meta(self) -> SimpleNamespace:
@@ -116,8 +138,13 @@ class FakeClient:
         items = self.answers.get(operation, [])
         if isinstance(items, ClientError):
             raise items
+        if isinstance(items, Pages):
+            raise AssertionError(f"fakeaws: {operation} answers Pages only to a paginator")
         if isinstance(items, dict):
             return items
+        return self._page(operation, params, items)
+
+    def _page(self, operation: str, params: dict[str, Any], items: list[Item]) -> _AnyKey:
         for flt in params.get("Filters", params.get("Filter", [])):
             test = FILTERS.get(flt["Name"])
             if test is None:
@@ -126,14 +153,19 @@ class FakeClient:
         for param, key in PARAM_FILTERS.items():
             if param in params:
                 items = [i for i in items if i.get(key) == params[param]]
-        return _AnyKey(items, self.service, operation)
+        return _AnyKey(items, self.service, operation, omitted=self.omit_empty and not items)
 
     def get_paginator(self, operation: str) -> Any:
         client = self
 
         class Paginator:
-            def paginate(self, **params: Any) -> Iterator[_AnyKey]:
-                yield client.answer(operation, params)
+            def paginate(self, **params: Any) -> Iterator[Any]:
+                pages = client.answers.get(operation)
+                if not isinstance(pages, Pages):
+                    yield client.answer(operation, params)  # one page (a test may override)
+                    return
+                client.calls.append((operation, params))
+                yield from (client._page(operation, params, items) for items in pages)
         return Paginator()
 
     def __getattr__(self, operation: str) -> Callable[..., Any]:
@@ -167,9 +199,11 @@ class FakeAccount:
         yield
 
 
-def fake_ctx(account: str, region: str, **services: dict[str, Any]) -> Ctx:
-    """A planning Ctx (no audit log: a mutating call raises) on canned answers per service."""
-    fake = FakeAccount(account, {s: FakeClient(dict(a), service=s)
+def fake_ctx(account: str, region: str, *, omit_empty: bool = False,
+             **services: dict[str, Any]) -> Ctx:
+    """A planning Ctx (no audit log: a mutating call raises) on canned answers per service;
+    `omit_empty`: every empty list answer leaves its key out, as AWS does in some answers."""
+    fake = FakeAccount(account, {s: FakeClient(dict(a), service=s, omit_empty=omit_empty)
                                  for s, a in services.items()})
     return Ctx(cast(Account, fake), region, stop=threading.Event())
 
