@@ -10,6 +10,7 @@ rounds; Ctrl-C says how far emptying got; a bucket that went meanwhile is alread
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections.abc import Iterator
@@ -384,7 +385,7 @@ def test_rule_bucket_listing_without_its_list_key_means_none(
     its answers (ListObjectVersions without Versions or DeleteMarkers, ListMultipartUploads
     without Uploads). Such a listing holds nothing of that sort: the bucket is still emptied
     of the rest, every page of uploads is read, and the bucket is deleted."""
-    bucket = FakeS3(**contents)
+    bucket = FakeS3(**copy.deepcopy(contents))  # the fake deletes from its lists
     status, res, _, records = _delete(tmp_path, bucket)
     assert (status, res.details) == (Status.DELETED, {"objects_deleted": objects})
     assert [r["resource"] for r in records
