@@ -7,9 +7,9 @@ filtered by the server-side filters AWS would apply. An unknown filter fails the
 call in the product is noticed rather than silently answered.
 
 AWS leaves an empty list out of some answers altogether (S3 ListMultipartUploads without
-`Uploads`, CloudFormation ListStackSets without `Summaries`, ...): `omit_empty=True` answers
-every empty page that way, and `Pages(...)` answers a paginator page by page, so a test can put
-a page without its list in the middle of a listing.
+`Uploads`, CloudFormation ListStackSets without `Summaries`, ...): `omit_empty_lists(ctx)` (or
+a client's `omit_empty`) answers every empty page that way, and `Pages(...)` answers a
+paginator page by page, so a test can put a page without its list in the middle of a listing.
 """
 
 from __future__ import annotations
@@ -188,9 +188,10 @@ class FakeAccount:
     id: str
     clients: dict[str, FakeClient]
     factory: _Factory = field(default_factory=_Factory)
+    omit_empty: bool = False  # given to the clients made later (see omit_empty_lists)
 
     def client(self, service: str, region: str) -> FakeClient:
-        client = self.clients.setdefault(service, FakeClient())
+        client = self.clients.setdefault(service, FakeClient(omit_empty=self.omit_empty))
         client.service, client.region = service, region
         return client
 
@@ -199,13 +200,21 @@ class FakeAccount:
         yield
 
 
-def fake_ctx(account: str, region: str, *, omit_empty: bool = False,
-             **services: dict[str, Any]) -> Ctx:
-    """A planning Ctx (no audit log: a mutating call raises) on canned answers per service;
-    `omit_empty`: every empty list answer leaves its key out, as AWS does in some answers."""
-    fake = FakeAccount(account, {s: FakeClient(dict(a), service=s, omit_empty=omit_empty)
+def fake_ctx(account: str, region: str, **services: dict[str, Any]) -> Ctx:
+    """A planning Ctx (no audit log: a mutating call raises) on canned answers per service."""
+    fake = FakeAccount(account, {s: FakeClient(dict(a), service=s)
                                  for s, a in services.items()})
     return Ctx(cast(Account, fake), region, stop=threading.Event())
+
+
+def omit_empty_lists(ctx: Ctx) -> Ctx:
+    """`ctx` (a fake_ctx) whose every client leaves an empty list out of its answers, as AWS
+    does in some (S3 ListMultipartUploads without `Uploads`, ...)."""
+    account = cast(FakeAccount, ctx.account)
+    account.omit_empty = True
+    for client in account.clients.values():
+        client.omit_empty = True
+    return ctx
 
 
 def error(code: str, status: int = 400, operation: str = "Call") -> ClientError:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.migrate.fakeaws import FakeClient, Pages
+from tests.migrate.fakeaws import FakeClient, Pages, fake_ctx, omit_empty_lists
 
 
 def _pages(client: FakeClient, operation: str) -> list[Any]:
@@ -44,3 +44,13 @@ def test_fake_answers_pages_one_by_one() -> None:
     assert client.calls == [("list_multipart_uploads", {"Bucket": "b"})]
     with pytest.raises(AssertionError, match="Pages only to a paginator"):
         client.list_multipart_uploads(Bucket="b")
+
+
+def test_fake_ctx_omitting_empty_lists_reaches_every_client() -> None:
+    """`omit_empty_lists(ctx)` leaves empty lists out for the clients the test gave answers
+    to and for those the code under test makes later."""
+    ctx = omit_empty_lists(fake_ctx("123456789012", "us-east-1", s3={"list_buckets": []}))
+    assert ctx.s3().list_buckets().get("Buckets", None) is None
+    assert ctx.ecs().list_clusters().get("clusterArns", None) is None
+    assert fake_ctx("123456789012", "us-east-1").ecs().list_clusters().get(
+        "clusterArns", None) == []

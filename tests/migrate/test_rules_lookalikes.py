@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 from migrate.fingerprint import LOOKALIKE_PATTERN
 from migrate.kinds import lookalikes
 from migrate.model import Action
-from tests.migrate.fakeaws import Pages, fake_ctx
+from tests.migrate.fakeaws import Pages, fake_ctx, omit_empty_lists
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -175,7 +175,7 @@ def test_rule_lookalikes_answer_without_the_list_key_means_none(empty: str) -> N
     out of some answers (ListStackSets without `Summaries`, DescribeLogGroups without
     `logGroups`, ...). Such a listing has no look-alike, and the other listings are still
     read: the scan neither fails nor stops there."""
-    ctx = fake_ctx(ACCOUNT, REGION, omit_empty=True, **_listings(empty))
+    ctx = omit_empty_lists(fake_ctx(ACCOUNT, REGION, **_listings(empty)))
     found = lookalikes.discover_regional(ctx)
     assert {(r.kind, r.id) for r in found} == {
         row for key, (_, _, _, row) in LISTINGS.items() if key != empty}
@@ -188,7 +188,7 @@ def test_rule_lookalikes_page_without_the_list_key_is_read_past(key: str) -> Non
     without its list (AWS answers one when a page holds nothing) is passed over, and the
     listing's next pages are still read."""
     items = LISTINGS[key][2]
-    ctx = fake_ctx(ACCOUNT, REGION, omit_empty=True, **_listings(key, Pages([], items, [])))
+    ctx = omit_empty_lists(fake_ctx(ACCOUNT, REGION, **_listings(key, Pages([], items, []))))
     found = lookalikes.discover_regional(ctx)
     assert {(r.kind, r.id) for r in found} == {row for *_, row in LISTINGS.values()}
 

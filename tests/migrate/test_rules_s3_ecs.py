@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from migrate.fingerprint import CLUSTER_NAME
 from migrate.kinds import ecs, s3
 from migrate.model import Action, Resource
-from tests.migrate.fakeaws import FakeClient, Pages, error, fake_ctx
+from tests.migrate.fakeaws import FakeClient, Pages, error, fake_ctx, omit_empty_lists
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -106,12 +106,12 @@ def test_rule_buckets_answer_without_the_list_key_means_none() -> None:
     """Rule "Trivy bucket" (an answer without the list key means none): a ListBuckets page
     without `Buckets` (what S3 answers when none matches the prefix) holds no bucket: alone,
     the account has none; in a longer listing, the next pages are still read."""
-    ctx = fake_ctx(ACCOUNT, REGION, omit_empty=True, s3={**_s3(), "list_buckets": []})
+    ctx = omit_empty_lists(fake_ctx(ACCOUNT, REGION, s3={**_s3(), "list_buckets": []}))
     assert s3.discover(ctx, [REGION]) == []
     assert [op for op, _ in ctx.account.clients["s3"].calls] == [  # type: ignore[attr-defined]
         "list_buckets"]
-    ctx = fake_ctx(ACCOUNT, REGION, omit_empty=True,
-                   s3={**_s3(), "list_buckets": Pages([], [{"Name": BUCKET}], [])})
+    ctx = omit_empty_lists(fake_ctx(
+        ACCOUNT, REGION, s3={**_s3(), "list_buckets": Pages([], [{"Name": BUCKET}], [])}))
     assert [(r.id, r.action) for r in s3.discover(ctx, [REGION])] == [(BUCKET, Action.DELETE)]
 
 
@@ -223,7 +223,7 @@ def _ecs_listings(empty: str, listing: Any) -> Any:
         "describe_services": {"services": [{"serviceArn": "svc/live", "status": "ACTIVE",
                                             "desiredCount": 1}]},
         "describe_tasks": {"tasks": [_task("task/run", "RUNNING", ["eni-run"])]}})
-    return fake_ctx(ACCOUNT, REGION, omit_empty=True, ecs=answers)
+    return omit_empty_lists(fake_ctx(ACCOUNT, REGION, ecs=answers))
 
 
 @pytest.mark.parametrize("empty", list(ECS_LISTINGS))
