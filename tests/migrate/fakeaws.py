@@ -5,6 +5,11 @@ gateway in `pending`, or an instance in `shutting-down`) in milliseconds.
 Only what discovery asks is answered: each operation returns the items the test gave it,
 filtered by the server-side filters AWS would apply. An unknown filter fails the test, so a new
 call in the product is noticed rather than silently answered.
+
+AWS leaves an empty list out of some answers altogether (S3 ListMultipartUploads without
+`Uploads`, CloudFormation ListStackSets without `Summaries`, ...): `omit_empty_lists(ctx)` (or
+a client's `omit_empty`) answers every empty page that way, and `Pages(...)` answers a
+paginator page by page, so a test can put a page without its list in the middle of a listing.
 """
 
 from __future__ import annotations
@@ -68,12 +73,16 @@ def answer_lists(service: str, operation: str) -> frozenset[str]:
 
 class _AnyKey(dict[str, Any]):
     """A page whose items come back under whatever key the caller reads; when the service is
-    known, only under a key AWS's answer has (so that reading the wrong key fails the test)."""
+    known, only under a key AWS's answer has (so that reading the wrong key fails the test).
+    An `omitted` page has no list at all, as AWS answers an empty one in some operations:
+    `page[key]` raises KeyError and `page.get(key, default)` gives the default."""
 
-    def __init__(self, items: list[Item], service: str = "", operation: str = "") -> None:
+    def __init__(self, items: list[Item], service: str = "", operation: str = "",
+                 omitted: bool = False) -> None:
         super().__init__()
         self.items_ = items
         self.service, self.operation = service, operation
+        self.omitted = omitted
 
     def _check(self, key: str) -> None:
         if self.service and key not in answer_lists(self.service, self.operation):
@@ -82,11 +91,22 @@ class _AnyKey(dict[str, Any]):
 
     def __getitem__(self, key: str) -> list[Item]:
         self._check(key)
+        if self.omitted:
+            raise KeyError(key)
         return self.items_
 
-    def get(self, key: str, default: Any = None) -> list[Item]:
+    def get(self, key: str, default: Any = None) -> Any:
         self._check(key)
-        return self.items_
+        return default if self.omitted else self.items_
+
+
+class Pages(tuple[list[Any], ...]):
+    """A paginator's answer page by page: `Pages([a, b], [], [c])` is three pages, the middle
+    one empty (without its list when the client omits empty lists). Only a paginator reads it;
+    each page is filtered like a list answer."""
+
+    def __new__(cls, *pages: list[Any]) -> Pages:
+        return super().__new__(cls, pages)
 
 
 class ApiNames(dict[str, str]):
@@ -103,6 +123,8 @@ class FakeClient:
     # Set by FakeAccount.client: what `Ctx.audited` reads of a client (`meta`) to name a call.
     service: str = ""  # when given, list answers are read only under AWS's own keys
     region: str = ""
+    # AWS leaves an empty list out of the answer (some operations do): an empty page has no key.
+    omit_empty: bool = False
 
     @property
     def meta(self) -> SimpleNamespace:
@@ -116,8 +138,13 @@ class FakeClient:
         items = self.answers.get(operation, [])
         if isinstance(items, ClientError):
             raise items
+        if isinstance(items, Pages):
+            raise AssertionError(f"fakeaws: {operation} answers Pages only to a paginator")
         if isinstance(items, dict):
             return items
+        return self._page(operation, params, items)
+
+    def _page(self, operation: str, params: dict[str, Any], items: list[Item]) -> _AnyKey:
         for flt in params.get("Filters", params.get("Filter", [])):
             test = FILTERS.get(flt["Name"])
             if test is None:
@@ -126,14 +153,19 @@ class FakeClient:
         for param, key in PARAM_FILTERS.items():
             if param in params:
                 items = [i for i in items if i.get(key) == params[param]]
-        return _AnyKey(items, self.service, operation)
+        return _AnyKey(items, self.service, operation, omitted=self.omit_empty and not items)
 
     def get_paginator(self, operation: str) -> Any:
         client = self
 
         class Paginator:
-            def paginate(self, **params: Any) -> Iterator[_AnyKey]:
-                yield client.answer(operation, params)
+            def paginate(self, **params: Any) -> Iterator[Any]:
+                pages = client.answers.get(operation)
+                if not isinstance(pages, Pages):
+                    yield client.answer(operation, params)  # one page (a test may override)
+                    return
+                client.calls.append((operation, params))
+                yield from (client._page(operation, params, items) for items in pages)
         return Paginator()
 
     def __getattr__(self, operation: str) -> Callable[..., Any]:
@@ -156,9 +188,10 @@ class FakeAccount:
     id: str
     clients: dict[str, FakeClient]
     factory: _Factory = field(default_factory=_Factory)
+    omit_empty: bool = False  # given to the clients made later (see omit_empty_lists)
 
     def client(self, service: str, region: str) -> FakeClient:
-        client = self.clients.setdefault(service, FakeClient())
+        client = self.clients.setdefault(service, FakeClient(omit_empty=self.omit_empty))
         client.service, client.region = service, region
         return client
 
@@ -172,6 +205,16 @@ def fake_ctx(account: str, region: str, **services: dict[str, Any]) -> Ctx:
     fake = FakeAccount(account, {s: FakeClient(dict(a), service=s)
                                  for s, a in services.items()})
     return Ctx(cast(Account, fake), region, stop=threading.Event())
+
+
+def omit_empty_lists(ctx: Ctx) -> Ctx:
+    """`ctx` (a fake_ctx) whose every client leaves an empty list out of its answers, as AWS
+    does in some (S3 ListMultipartUploads without `Uploads`, ...)."""
+    account = cast(FakeAccount, ctx.account)
+    account.omit_empty = True
+    for client in account.clients.values():
+        client.omit_empty = True
+    return ctx
 
 
 def error(code: str, status: int = 400, operation: str = "Call") -> ClientError:

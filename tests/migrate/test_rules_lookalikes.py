@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 from migrate.fingerprint import LOOKALIKE_PATTERN
 from migrate.kinds import lookalikes
 from migrate.model import Action
-from tests.migrate.fakeaws import fake_ctx
+from tests.migrate.fakeaws import Pages, fake_ctx, omit_empty_lists
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -144,3 +144,65 @@ def test_rule_lookalikes_read_the_answers_aws_gives() -> None:
         ("cloudformation-stack", "trivy-stack"), ("cloudformation-stackset", "trivy-members")]
     for stub in stubs:
         stub.assert_no_pending_responses()
+
+
+# Each listing discover_regional reads, by the list key of its answer: one look-alike apiece.
+LISTINGS: dict[str, tuple[str, str, Any, tuple[str, str]]] = {
+    "families": ("ecs", "list_task_definition_families", ["trivy-scan"],
+                 ("ecs-task-definition", "trivy-scan")),
+    "logGroups": ("logs", "describe_log_groups", [{"logGroupName": "/ecs/trivy"}],
+                  ("log-group", "/ecs/trivy")),
+    "StackSummaries": ("cloudformation", "list_stacks", [{"StackName": "trivy-onboarding"}],
+                       ("cloudformation-stack", "trivy-onboarding")),
+    "Summaries": ("cloudformation", "list_stack_sets", [{"StackSetName": "trivy-members"}],
+                  ("cloudformation-stackset", "trivy-members")),
+}
+
+
+def _listings(empty: str = "", pages: Any = None) -> dict[str, dict[str, Any]]:
+    """Answers per service: every listing has its look-alike, except `empty` (no item at all,
+    or `pages` when given)."""
+    services: dict[str, dict[str, Any]] = {"ecs": {}, "logs": {}, "cloudformation": {}}
+    for key, (service, operation, items, _) in LISTINGS.items():
+        services[service][operation] = (items if key != empty
+                                        else [] if pages is None else pages)
+    return services
+
+
+@pytest.mark.parametrize("empty", list(LISTINGS))
+def test_rule_lookalikes_answer_without_the_list_key_means_none(empty: str) -> None:
+    """Rule "look-alikes" (an answer without the list key means none): AWS leaves an empty list
+    out of some answers (ListStackSets without `Summaries`, DescribeLogGroups without
+    `logGroups`, ...). Such a listing has no look-alike, and the other listings are still
+    read: the scan neither fails nor stops there."""
+    ctx = omit_empty_lists(fake_ctx(ACCOUNT, REGION, **_listings(empty)))
+    found = lookalikes.discover_regional(ctx)
+    assert {(r.kind, r.id) for r in found} == {
+        row for key, (_, _, _, row) in LISTINGS.items() if key != empty}
+    assert {r.action for r in found} == {Action.KEEP}
+
+
+@pytest.mark.parametrize("key", list(LISTINGS))
+def test_rule_lookalikes_page_without_the_list_key_is_read_past(key: str) -> None:
+    """Rule "look-alikes" (an answer without the list key means none): a page of a listing
+    without its list (AWS answers one when a page holds nothing) is passed over, and the
+    listing's next pages are still read."""
+    items = LISTINGS[key][2]
+    ctx = omit_empty_lists(fake_ctx(ACCOUNT, REGION, **_listings(key, Pages([], items, []))))
+    found = lookalikes.discover_regional(ctx)
+    assert {(r.kind, r.id) for r in found} == {row for *_, row in LISTINGS.values()}
+
+
+def test_rule_lookalikes_entries_without_a_name_are_passed_over() -> None:
+    """Rule "look-alikes": a log group or StackSet summary whose answer carries no name
+    (botocore's model does not require one) looks like nothing: it is not reported, and the
+    named look-alikes beside it still are."""
+    services = _listings()
+    services["logs"]["describe_log_groups"] = [{"arn": "arn:aws:logs:x"},
+                                               {"logGroupName": "/ecs/trivy"}]
+    services["cloudformation"]["list_stack_sets"] = [{"Status": "ACTIVE"},
+                                                     {"StackSetName": "trivy-members"}]
+    ctx = fake_ctx(ACCOUNT, REGION, ecs=services["ecs"], logs=services["logs"],
+                   cloudformation=services["cloudformation"])
+    found = lookalikes.discover_regional(ctx)
+    assert {(r.kind, r.id) for r in found} == {row for *_, row in LISTINGS.values()}

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from migrate.fingerprint import CLUSTER_NAME
 from migrate.kinds import ecs, s3
 from migrate.model import Action, Resource
-from tests.migrate.fakeaws import FakeClient, error, fake_ctx
+from tests.migrate.fakeaws import FakeClient, Pages, error, fake_ctx, omit_empty_lists
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -102,6 +102,19 @@ def test_rule_buckets_listed_by_prefix_only() -> None:
         "defender-for-containers-vault", Action.KEEP)]
 
 
+def test_rule_buckets_answer_without_the_list_key_means_none() -> None:
+    """Rule "Trivy bucket" (an answer without the list key means none): a ListBuckets page
+    without `Buckets` (what S3 answers when none matches the prefix) holds no bucket: alone,
+    the account has none; in a longer listing, the next pages are still read."""
+    ctx = omit_empty_lists(fake_ctx(ACCOUNT, REGION, s3={**_s3(), "list_buckets": []}))
+    assert s3.discover(ctx, [REGION]) == []
+    assert [op for op, _ in ctx.account.clients["s3"].calls] == [  # type: ignore[attr-defined]
+        "list_buckets"]
+    ctx = omit_empty_lists(fake_ctx(
+        ACCOUNT, REGION, s3={**_s3(), "list_buckets": Pages([], [{"Name": BUCKET}], [])}))
+    assert [(r.id, r.action) for r in s3.discover(ctx, [REGION])] == [(BUCKET, Action.DELETE)]
+
+
 # --- ECS -----------------------------------------------------------------------------------------
 
 def _cluster_arn(name: str) -> str:
@@ -186,3 +199,55 @@ def test_rule_trivy_cluster_services_and_tasks() -> None:
         "task/run", "task/other-attachment", "task/other-detail"}
     assert found.task_enis == {"eni-run", "eni-stopping", "eni-stopped"}
     assert all(r.parent == CLUSTER_NAME for k, r in rows.items() if k[0] != "ecs-cluster")
+
+
+# Each listing ecs.discover reads, by the list key of its answer, in a Trivy cluster that has one
+# of each: the items, and the row each one makes.
+ECS_LISTINGS: dict[str, tuple[str, list[str], set[tuple[str, str]]]] = {
+    "clusterArns": ("list_clusters", [_cluster_arn(CLUSTER_NAME)],
+                    {("ecs-cluster", CLUSTER_NAME)}),
+    "serviceArns": ("list_services", ["svc/live"], {("ecs-service", "svc/live")}),
+    "taskArns": ("list_tasks", ["task/run"], {("ecs-task", "task/run")}),
+    "containerInstanceArns": ("list_container_instances", ["arn:ci/1"],
+                              {("ecs-container-instance", "arn:ci/1")}),
+}
+
+
+def _ecs_listings(empty: str, listing: Any) -> Any:
+    answers: dict[str, Any] = {
+        operation: items for operation, items, _ in ECS_LISTINGS.values()}
+    answers[ECS_LISTINGS[empty][0]] = listing
+    answers.update({
+        "describe_clusters": {"clusters": [{"clusterArn": _cluster_arn(CLUSTER_NAME),
+                                            "status": "ACTIVE"}]},
+        "describe_services": {"services": [{"serviceArn": "svc/live", "status": "ACTIVE",
+                                            "desiredCount": 1}]},
+        "describe_tasks": {"tasks": [_task("task/run", "RUNNING", ["eni-run"])]}})
+    return omit_empty_lists(fake_ctx(ACCOUNT, REGION, ecs=answers))
+
+
+@pytest.mark.parametrize("empty", list(ECS_LISTINGS))
+def test_rule_ecs_answer_without_the_list_key_means_none(empty: str) -> None:
+    """Rule "Trivy cluster" (an answer without the list key means none): an ECS listing whose
+    answer leaves its list out (as AWS does with an empty list) has nothing of that sort: no
+    cluster means nothing to do; no services, tasks or instances means the cluster and what
+    the other listings hold still go."""
+    found = ecs.discover(_ecs_listings(empty, []))
+    if empty == "clusterArns":
+        assert (found.resources, found.cluster_active) == ([], False)
+        return
+    rows = {(r.kind, r.id) for r in found.resources}
+    assert rows == set().union(*(r for k, (_, _, r) in ECS_LISTINGS.items() if k != empty))
+    assert found.task_enis == (set() if empty == "taskArns" else {"eni-run"})
+    assert found.cluster_active is True
+
+
+@pytest.mark.parametrize("key", list(ECS_LISTINGS))
+def test_rule_ecs_page_without_the_list_key_is_read_past(key: str) -> None:
+    """Rule "Trivy cluster" (an answer without the list key means none): a page of an ECS
+    listing without its list is passed over and the listing's next pages are still read, so
+    nothing of the Trivy cluster is left out."""
+    found = ecs.discover(_ecs_listings(key, Pages([], ECS_LISTINGS[key][1], [])))
+    assert {(r.kind, r.id) for r in found.resources} == set().union(
+        *(r for _, _, r in ECS_LISTINGS.values()))
+    assert found.task_enis == {"eni-run"}

@@ -10,6 +10,7 @@ rounds; Ctrl-C says how far emptying got; a bucket that went meanwhile is alread
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections.abc import Iterator
@@ -40,6 +41,8 @@ class FakeS3:
     versions: list[tuple[str, str]] = field(default_factory=list)
     markers: list[tuple[str, str]] = field(default_factory=list)
     uploads: list[dict[str, str]] = field(default_factory=list)
+    # ListMultipartUploads page by page (instead of `uploads` in one page)
+    upload_pages: list[list[dict[str, str]]] | None = None
     sticky: set[str] = field(default_factory=set)  # keys answered deleted that stay listed
     refused: dict[str, str] = field(default_factory=dict)  # key -> error code
     no_version_in_answer: bool = False
@@ -118,7 +121,8 @@ class FakeS3:
         class Paginator:
             def paginate(self, **params: Any) -> Iterator[dict[str, Any]]:
                 fake.calls.append((operation, params))
-                yield {"Uploads": list(fake.uploads)}
+                for uploads in fake.upload_pages or [fake.uploads]:
+                    yield {"Uploads": list(uploads)} if uploads else {}  # S3 leaves it out
         return Paginator()
 
 
@@ -360,6 +364,34 @@ def test_rule_bucket_of_delete_markers_only(tmp_path: Path) -> None:
     bucket = FakeS3(markers=[("a", "1")])
     status, res, _, _ = _delete(tmp_path, bucket)
     assert (status, res.details) == (Status.DELETED, {"objects_deleted": 1})
+
+
+LISTINGS_WITHOUT_A_LIST: dict[str, tuple[dict[str, Any], int, list[str]]] = {
+    # ListObjectVersions without DeleteMarkers, ListMultipartUploads without Uploads
+    "versions-only": ({"versions": [("a", "1")]}, 1, []),
+    # ListObjectVersions without Versions nor DeleteMarkers: nothing to delete
+    "empty-bucket": ({}, 0, []),
+    # the upload listing's first page has no Uploads, its second one has
+    "uploads-on-a-later-page": ({"upload_pages": [[], [{"Key": "big", "UploadId": "u1"}]]},
+                                0, [f"{BUCKET}/big"]),
+}
+
+
+@pytest.mark.parametrize(("contents", "objects", "aborted"),
+                         list(LISTINGS_WITHOUT_A_LIST.values()), ids=list(LISTINGS_WITHOUT_A_LIST))
+def test_rule_bucket_listing_without_its_list_key_means_none(
+        tmp_path: Path, contents: dict[str, Any], objects: int, aborted: list[str]) -> None:
+    """Rule "S3" (an answer without the list key means none): S3 leaves an empty list out of
+    its answers (ListObjectVersions without Versions or DeleteMarkers, ListMultipartUploads
+    without Uploads). Such a listing holds nothing of that sort: the bucket is still emptied
+    of the rest, every page of uploads is read, and the bucket is deleted."""
+    bucket = FakeS3(**copy.deepcopy(contents))  # the fake deletes from its lists
+    status, res, _, records = _delete(tmp_path, bucket)
+    assert (status, res.details) == (Status.DELETED, {"objects_deleted": objects})
+    assert [r["resource"] for r in records
+            if r["operation"] == "s3:AbortMultipartUpload"] == aborted
+    assert records[-1]["operation"] == "s3:DeleteBucket"
+    assert ("delete_objects" in _ops(bucket)) is bool(objects)
 
 
 @pytest.mark.parametrize("code", ["BucketNotEmpty", "OperationAborted"])
