@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 from migrate.audit import OK, AuditLog
 from migrate.context import CannotDelete, Ctx, Settings, StopRequested
 from migrate.fingerprint import NAME
-from migrate.kinds import vpc
+from migrate.kinds import vpc, vpc_checks
 from migrate.model import Action, Resource, Status
 from tests.migrate.fakeaws import FakeClient, error, fake_ctx
 
@@ -501,3 +501,20 @@ def test_rule_trivy_vpc_deleted_while_looked_into_is_gone(listing: str) -> None:
     assert _discover(world)[0] == []
     with pytest.raises(ClientError, match="UnauthorizedOperation"):
         _discover({**world, "describe_subnets": error("UnauthorizedOperation", 403)})
+
+
+def test_rule_trivy_vpc_listings_without_their_list_hold_nothing() -> None:
+    """Rule "Trivy VPC holds only the scanner's": AWS leaves an empty list out of its answer;
+    every listing of an empty VPC answered so is nothing inside (the VPC alone is deleted),
+    never a crash."""
+    listings = [*vpc_checks.OWN.values(), *(
+        c.source for c in vpc_checks.CHECKS if isinstance(c.source, vpc_checks.Listing))]
+    ctx = fake_ctx(ACCOUNT, REGION, ec2=_tagged_vpc("10.0.0.0/16"))
+    for listing in listings:
+        ctx.account.clients.setdefault(  # type: ignore[attr-defined]
+            listing.service, FakeClient()).answers[listing.operation] = {}
+    found = vpc.discover(ctx, set(), False)
+    assert [(r.kind, r.id, r.action) for r in found] == [("vpc", VPC_ID, Action.DELETE)]
+    asked = {(s, op) for s, c in ctx.account.clients.items()  # type: ignore[attr-defined]
+             for op, _ in c.calls}
+    assert {(x.service, x.operation) for x in listings} <= asked
