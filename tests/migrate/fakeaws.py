@@ -66,6 +66,19 @@ def answer_lists(service: str, operation: str) -> frozenset[str]:
     return frozenset(k for k, shape in members.items() if shape.type_name == "list")
 
 
+@functools.cache
+def can_paginate(service: str, operation: str) -> bool:
+    """Whether botocore pages `operation` (snake_case) of `service`: AWS then answers one call
+    with a first page only."""
+    session = botocore.session.get_session()
+    names = {xform_name(n): n for n in session.get_service_model(service).operation_names}
+    try:
+        session.get_paginator_model(service).get_paginator(names[operation])
+    except ValueError:
+        return False
+    return True
+
+
 class _AnyKey(dict[str, Any]):
     """A page whose items come back under whatever key the caller reads; when the service is
     known, only under a key AWS's answer has (so that reading the wrong key fails the test)."""
@@ -103,6 +116,9 @@ class FakeClient:
     # Set by FakeAccount.client: what `Ctx.audited` reads of a client (`meta`) to name a call.
     service: str = ""  # when given, list answers are read only under AWS's own keys
     region: str = ""
+    # When set (with `service`): AWS's pages of this many items. A paginator yields every page;
+    # one call of an operation botocore pages gets the first page only, as from AWS.
+    page_size: int = 0
 
     @property
     def meta(self) -> SimpleNamespace:
@@ -126,14 +142,25 @@ class FakeClient:
         for param, key in PARAM_FILTERS.items():
             if param in params:
                 items = [i for i in items if i.get(key) == params[param]]
+        if self.page_size and can_paginate(self.service, operation):
+            items = items[:self.page_size]
         return _AnyKey(items, self.service, operation)
 
     def get_paginator(self, operation: str) -> Any:
         client = self
 
         class Paginator:
-            def paginate(self, **params: Any) -> Iterator[_AnyKey]:
-                yield client.answer(operation, params)
+            def paginate(self, **params: Any) -> Iterator[Any]:
+                size, client.page_size = client.page_size, 0
+                try:
+                    answer = client.answer(operation, params)
+                finally:
+                    client.page_size = size
+                if not size or not isinstance(answer, _AnyKey):
+                    yield answer
+                    return
+                for start in range(0, max(len(answer.items_), 1), size):
+                    yield _AnyKey(answer.items_[start:start + size], client.service, operation)
         return Paginator()
 
     def __getattr__(self, operation: str) -> Callable[..., Any]:

@@ -518,3 +518,37 @@ def test_rule_trivy_vpc_listings_without_their_list_hold_nothing() -> None:
     asked = {(s, op) for s, c in ctx.account.clients.items()  # type: ignore[attr-defined]
              for op, _ in c.calls}
     assert {(x.service, x.operation) for x in listings} <= asked
+
+
+def test_rule_trivy_vpc_contents_read_on_every_page() -> None:
+    """Rule "Trivy VPC holds only the scanner's": AWS answers a listing page by page; what
+    keeps the VPC on a later page (an instance, a subnet the scanner did not create) keeps it
+    as surely as on the first."""
+    world = _tagged_vpc("10.0.0.0/16")
+    world["describe_instances"] = [
+        {"Instances": [{"InstanceId": f"i-{n}", "VpcId": VPC_ID, "State": {"Name": "running"}}]}
+        for n in (1, 2)]
+    world["describe_subnets"] = [
+        {"SubnetId": "subnet-trivy", "VpcId": VPC_ID, "CidrBlock": "10.0.1.0/24", "Tags": TAG},
+        {"SubnetId": "subnet-app", "VpcId": VPC_ID, "CidrBlock": "10.0.2.0/24"}]
+    ctx = fake_ctx(ACCOUNT, REGION, ec2=world)
+    ctx.account.clients["ec2"].page_size = 1  # type: ignore[attr-defined]
+    row = next(r for r in vpc.discover(ctx, set(), False) if r.kind == "vpc")
+    assert row.action is Action.KEEP
+    assert "EC2 instance i-2" in row.details["foreign"]
+    assert [f for f in row.details["foreign"] if "subnet-app" in f]
+
+
+@pytest.mark.parametrize(("listing", "code"), [
+    ("describe_carrier_gateways", "RequestLimitExceeded"),
+    ("describe_instances", "UnauthorizedOperation"),
+    ("describe_nat_gateways", "AccessDenied"),
+], ids=["refusable-listing-throttled", "instances-refused", "nat-gateways-refused"])
+def test_rule_trivy_vpc_scan_fails_when_a_listing_fails(listing: str, code: str) -> None:
+    """Rule "Trivy VPC holds only the scanner's": only the listings that may be refused (and
+    then keep the VPC as "cannot be ruled out") tolerate a refusal, and only a refusal; an
+    instance or NAT listing refused, or any listing throttled, fails the scan: the VPC is
+    never judged on a listing that was not made."""
+    world = {**_tagged_vpc("10.0.0.0/16"), listing: error(code, 403)}
+    with pytest.raises(ClientError, match=code):
+        _discover(world)
