@@ -148,6 +148,10 @@ class FakeClient:
 
     def get_paginator(self, operation: str) -> Any:
         client = self
+        if self.service and not can_paginate(self.service, operation):
+            # botocore's OperationNotPageableError: a listing AWS answers in one call has no
+            # paginator
+            raise AssertionError(f"fakeaws: {self.service} {operation} cannot be paginated")
 
         class Paginator:
             def paginate(self, **params: Any) -> Iterator[Any]:

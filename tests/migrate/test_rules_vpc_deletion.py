@@ -514,10 +514,35 @@ def test_rule_trivy_vpc_listings_without_their_list_hold_nothing() -> None:
         ctx.account.clients.setdefault(  # type: ignore[attr-defined]
             listing.service, FakeClient()).answers[listing.operation] = {}
     found = vpc.discover(ctx, set(), False)
-    assert [(r.kind, r.id, r.action) for r in found] == [("vpc", VPC_ID, Action.DELETE)]
+    assert [(r.account, r.region, r.kind, r.id, r.action) for r in found] == [
+        (ACCOUNT, REGION, "vpc", VPC_ID, Action.DELETE)]
     asked = {(s, op) for s, c in ctx.account.clients.items()  # type: ignore[attr-defined]
              for op, _ in c.calls}
     assert {(x.service, x.operation) for x in listings} <= asked
+
+
+def test_rule_private_hosted_zones_asked_for_this_regions_vpc() -> None:
+    """Rule "Trivy VPC holds only the scanner's": Route 53 names a VPC by ID and region; the
+    private hosted zones are asked for the Trivy VPC in the region being scanned."""
+    ctx = fake_ctx(ACCOUNT, REGION, ec2=_tagged_vpc("10.0.0.0/16"))
+    vpc.discover(ctx, set(), False)
+    route53 = ctx.account.clients["route53"]  # type: ignore[attr-defined]
+    assert route53.calls == [("list_hosted_zones_by_vpc", {"VPCId": VPC_ID,
+                                                           "VPCRegion": REGION})]
+
+
+def test_rule_attached_trivy_gateway_is_deleted_with_its_vpc_only() -> None:
+    """Rule "Trivy VPC": a Trivy-tagged gateway attached to the Trivy VPC is one row, inside
+    that VPC; only a detached one stands on its own."""
+    gateway = {"InternetGatewayId": IGW, "Tags": TAG,
+               "Attachments": [{"VpcId": VPC_ID, "State": "available"}]}
+    world = _tagged_vpc("10.0.0.0/16")
+    world["describe_tags"].append({"ResourceType": "internet-gateway", "ResourceId": IGW,
+                                   "Key": "name", "Value": NAME})
+    world["describe_internet_gateways"] = [gateway]
+    found, _ = _discover(world)
+    assert [(r.kind, r.id, r.action, r.parent) for r in found] == [
+        ("internet-gateway", IGW, Action.DELETE, VPC_ID), ("vpc", VPC_ID, Action.DELETE, None)]
 
 
 def test_rule_trivy_vpc_contents_read_on_every_page() -> None:
