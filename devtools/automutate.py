@@ -72,9 +72,10 @@ MODULE_TESTS: dict[str, tuple[str, ...]] = {
     "migrate/context.py": (f"{_T}test_rules_context.py", EXECUTOR, GONE),
     "migrate/targeting.py": (f"{_T}test_rules_targeting.py", REFUSALS),
     "migrate/kinds/iam.py": (RULES_IAM, GONE, PROPS),
-    # Discovery's calls and the VPC kinds' deletes; the checks over listed answers (issue 19's
-    # split) in vpc_checks.py, reached in milliseconds through canned answers.
-    "migrate/kinds/vpc.py": (f"{_T}test_rules_vpc.py", GONE, f"{_T}test_eni_release.py"),
+    # Discovery's calls and the VPC kinds' deletes, pure (test_rules_vpc_deletion.py): no moto
+    # file needed. The checks over listed answers (issue 19's split) in vpc_checks.py, reached
+    # in milliseconds through canned answers.
+    "migrate/kinds/vpc.py": (f"{_T}test_rules_vpc_deletion.py", f"{_T}test_rules_vpc.py", GONE),
     "migrate/kinds/vpc_checks.py": (f"{_T}test_rules_vpc.py", RULES_FP, PROPS,
                                     f"{_T}test_eni_release.py"),
     # Emptying and deleting a bucket, pure (test_rules_s3_emptying.py): no moto file needed.

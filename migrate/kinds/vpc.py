@@ -196,12 +196,16 @@ class InternetGateway:
             if error_code(exc) in self.NOT_FOUND:
                 return Status.ALREADY_GONE
             raise
-        for att in igw["InternetGateways"][0].get("Attachments", []):
-            self._detach(ctx, res, att["VpcId"])
-        return gone_on(self.NOT_FOUND, lambda: ctx.retrying(
-            {"DependencyViolation"}, f"delete {res.id}",
-            lambda: ctx.audited(ctx.ec2().delete_internet_gateway, res.id,
-                                InternetGatewayId=res.id)))
+
+        def detach_then_delete() -> None:
+            # Inside gone_on: a gateway deleted meanwhile (by hand, by a concurrent apply)
+            # answers its not-found to the detach as well, and is then already gone.
+            for att in igw["InternetGateways"][0].get("Attachments", []):
+                self._detach(ctx, res, att["VpcId"])
+            ctx.retrying({"DependencyViolation"}, f"delete {res.id}", lambda: ctx.audited(
+                ctx.ec2().delete_internet_gateway, res.id, InternetGatewayId=res.id))
+
+        return gone_on(self.NOT_FOUND, detach_then_delete)
 
     def _detach(self, ctx: Ctx, res: Resource, vpc_id: str) -> None:
         try:

@@ -71,6 +71,19 @@ def answer_lists(service: str, operation: str) -> frozenset[str]:
     return frozenset(k for k, shape in members.items() if shape.type_name == "list")
 
 
+@functools.cache
+def can_paginate(service: str, operation: str) -> bool:
+    """Whether botocore pages `operation` (snake_case) of `service`: AWS then answers one call
+    with a first page only."""
+    session = botocore.session.get_session()
+    names = {xform_name(n): n for n in session.get_service_model(service).operation_names}
+    try:
+        session.get_paginator_model(service).get_paginator(names[operation])
+    except ValueError:
+        return False
+    return True
+
+
 class _AnyKey(dict[str, Any]):
     """A page whose items come back under whatever key the caller reads; when the service is
     known, only under a key AWS's answer has (so that reading the wrong key fails the test).
@@ -125,6 +138,9 @@ class FakeClient:
     region: str = ""
     # AWS leaves an empty list out of the answer (some operations do): an empty page has no key.
     omit_empty: bool = False
+    # When set (with `service`): AWS's pages of this many items. A paginator yields every page;
+    # one call of an operation botocore pages gets the first page only, as from AWS.
+    page_size: int = 0
 
     @property
     def meta(self) -> SimpleNamespace:
@@ -153,19 +169,36 @@ class FakeClient:
         for param, key in PARAM_FILTERS.items():
             if param in params:
                 items = [i for i in items if i.get(key) == params[param]]
+        if self.page_size and can_paginate(self.service, operation):
+            items = items[:self.page_size]
         return _AnyKey(items, self.service, operation, omitted=self.omit_empty and not items)
 
     def get_paginator(self, operation: str) -> Any:
         client = self
+        if self.service and not can_paginate(self.service, operation):
+            # botocore's OperationNotPageableError: a listing AWS answers in one call has no
+            # paginator
+            raise AssertionError(f"fakeaws: {self.service} {operation} cannot be paginated")
 
         class Paginator:
             def paginate(self, **params: Any) -> Iterator[Any]:
                 pages = client.answers.get(operation)
-                if not isinstance(pages, Pages):
-                    yield client.answer(operation, params)  # one page (a test may override)
+                if isinstance(pages, Pages):
+                    client.calls.append((operation, params))
+                    yield from (client._page(operation, params, items) for items in pages)
                     return
-                client.calls.append((operation, params))
-                yield from (client._page(operation, params, items) for items in pages)
+                size, client.page_size = client.page_size, 0
+                try:
+                    answer = client.answer(operation, params)  # one page (a test may override)
+                finally:
+                    client.page_size = size
+                if not size or not isinstance(answer, _AnyKey):
+                    yield answer
+                    return
+                for start in range(0, max(len(answer.items_), 1), size):
+                    chunk = answer.items_[start:start + size]
+                    yield _AnyKey(chunk, client.service, operation,
+                                  omitted=client.omit_empty and not chunk)
         return Paginator()
 
     def __getattr__(self, operation: str) -> Callable[..., Any]:
