@@ -25,6 +25,7 @@ import boto3
 from localaws import motofixes
 from localaws.seed import seed_trivy_leftovers
 from localaws.server import moto_wsgi_app, serve_in_thread
+from localaws.sessions import shared_session
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -170,7 +171,7 @@ def assumed_session(management: boto3.Session, account: str,
     creds = management.client("sts").assume_role(
         RoleArn=f"arn:aws:iam::{account}:role/{role_name}", RoleSessionName="seed",
     )["Credentials"]
-    return boto3.Session(aws_access_key_id=creds["AccessKeyId"],
+    return shared_session(aws_access_key_id=creds["AccessKeyId"],
                          aws_secret_access_key=creds["SecretAccessKey"],
                          aws_session_token=creds["SessionToken"], region_name="us-east-1")
 

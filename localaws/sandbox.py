@@ -28,6 +28,7 @@ import boto3
 
 from localaws.scenario import REGIONS, seed_scenario
 from localaws.server import local_aws_environment, moto_server
+from localaws.sessions import shared_session
 
 # Credentials and profiles from the user's shell would win over the sandbox's otherwise.
 UNSET = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
@@ -63,7 +64,7 @@ def serve(port: int, tasks: int, bin_dir: Path) -> int:
             os.environ.update(env)
             print(f"moto server at {endpoint}; seeding the Trivy leftovers and look-alikes ...",
                   flush=True)
-            scenario = seed_scenario(boto3.Session(), tasks=tasks)
+            scenario = seed_scenario(shared_session(), tasks=tasks)
             print("\n".join(scenario.describe()))
             print("\nIn another shell, point defender-migrate at the sandbox:\n")
             print("\n".join(f"  {line}" for line in export_lines(env, bin_dir)))
@@ -112,7 +113,7 @@ def release(env: Mapping[str, str]) -> int:
               f"({endpoint or 'not set'}): paste the export lines the sandbox printed first",
               file=sys.stderr)
         return 3
-    released = release_enis(boto3.Session())
+    released = release_enis(shared_session())
     print(f"ECS released {len(released)} ENI(s) of stopped tasks"
           + (f": {', '.join(released)}" if released else ""))
     return 0

@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import boto3
-import botocore.loaders
-import botocore.session
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from moto.core.utils import unix_time_millis
@@ -34,13 +32,12 @@ from moto.iam.models import get_account_id_from, iam_backends
 from moto.s3.models import s3_backends
 
 from localaws import fargate, motofixes
+from localaws.sessions import shared_session
 
 # Task ENIs carry ECS's description and requester, as on AWS, whoever seeds them.
 fargate.install()
 
 _PARAMS = "strict_rules_api_params"
-# Parsing botocore's service models takes most of a second per session; tests share them.
-_SHARED_LOADER = botocore.loaders.create_loader()
 Response = tuple[AWSResponse, dict[str, Any]]
 
 
@@ -130,9 +127,7 @@ class StrictRules:
 def new_session(region: str = "us-east-1") -> boto3.Session:
     """A fresh boto3 Session (own credentials and event handlers) that reuses the process's
     parsed service models."""
-    core = botocore.session.get_session()
-    core.register_component("data_loader", _SHARED_LOADER)
-    return boto3.Session(botocore_session=core, region_name=region)
+    return shared_session(region_name=region)
 
 
 def _error(code: str, message: str, status: int = 400) -> Response:

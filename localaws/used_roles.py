@@ -24,6 +24,7 @@ from typing import Any
 import boto3
 
 from localaws.seed import TrivyIam, account_of, seed_trivy_iam
+from localaws.sessions import shared_session
 
 # Families another team could have registered, naming the scanner's task role.
 FOREIGN_FAMILY = "payments-api"
@@ -39,7 +40,7 @@ def use_role(session: boto3.Session, role_name: str, region: str = "us-east-1") 
     `RoleLastUsed.LastUsedDate` (RuntimeError if IAM did not record the use)."""
     creds = session.client("sts", region_name=region).assume_role(
         RoleArn=role_arn(session, role_name), RoleSessionName=SESSION_NAME)["Credentials"]
-    assumed = boto3.Session(aws_access_key_id=creds["AccessKeyId"],
+    assumed = shared_session(aws_access_key_id=creds["AccessKeyId"],
                             aws_secret_access_key=creds["SecretAccessKey"],
                             aws_session_token=creds["SessionToken"], region_name=region)
     assumed.client("sts").get_caller_identity()

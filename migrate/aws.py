@@ -86,6 +86,14 @@ class _SharedLoader(botocore.loaders.Loader):
 _LOADER = _SharedLoader()
 
 
+def botocore_session() -> botocore.session.Session:
+    """A new botocore session on the process's shared loader: its own credentials, config and
+    event handlers, and the service models every other session of the process already parsed."""
+    session = botocore.session.Session()
+    session.register_component("data_loader", _LOADER)
+    return session
+
+
 def describe_error(exc: BaseException) -> str:
     """One line for an AWS error: its code and message, without botocore's wrapping."""
     if isinstance(exc, ClientError):
@@ -124,8 +132,7 @@ def service_regions(service: str) -> frozenset[str]:
 
 @cache
 def _service_regions(service: str) -> frozenset[str]:
-    session = botocore.session.Session()
-    session.register_component("data_loader", _LOADER)
+    session = botocore_session()
     return frozenset(region for partition in session.get_available_partitions()
                      for region in session.get_available_regions(service,
                                                                  partition_name=partition))

@@ -31,6 +31,13 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, aws_region: str
         ) -> Iterator[boto3.Session]:
     """moto in-process, with credentials only from the environment (no ~/.aws of the machine, no
     endpoint or profile of the caller's shell), run from an empty working directory."""
+    moto_environment(monkeypatch, tmp_path, aws_region)
+    with mock_aws():
+        yield new_session(aws_region)
+
+
+def moto_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, aws_region: str) -> None:
+    """The `aws` fixture's environment, for a fixture of a wider scope that starts moto itself."""
     for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
                 "AWS_SECURITY_TOKEN", "MOTO_ACCOUNT_ID"):
         monkeypatch.delenv(var, raising=False)
@@ -42,8 +49,6 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, aws_region: str
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.chdir(tmp_path)
-    with mock_aws():
-        yield new_session(aws_region)
 
 
 def assumed(account: str, role_name: str = ROLE) -> boto3.Session:

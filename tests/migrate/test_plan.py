@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
 from moto.ec2.models import ec2_backends
 
 from localaws import seed, variants
 from localaws.calls import CallLog, record_calls
+from localaws.strict import new_session
 from migrate.aws import Account, SessionFactory
 from migrate.context import Ctx, ReadOnlyViolation
+from tests.conftest import moto_environment
 from tests.migrate.conftest import ACCOUNT, Harness, by_key, deletes
 
 
@@ -108,7 +114,11 @@ def test_capitalised_name_tag_matches_too(aws: boto3.Session, harness: Harness) 
     assert by_key(doc)[("vpc", ids.vpc_id)]["action"] == "delete"
 
 
-@pytest.mark.parametrize(("add", "what"), [
+# Each way a Trivy-shaped VPC can hold something the scanner did not create, one per region of
+# one shared world: the cases are independent (a VPC and what it holds are regional; the hosted
+# zone is named after its VPC), so one seeding and one plan serve all of them, where 29 worlds
+# and 29 plans cost 20 s of CPU. Each case still checks its own VPC, alone in its region.
+FOREIGN_CASES = [
     pytest.param(variants.add_instance, "EC2 instance", id="instance"),
     pytest.param(variants.add_nat_gateway, "NAT gateway", id="nat-gateway"),
     pytest.param(variants.add_vpc_endpoint, "VPC endpoint", id="vpc-endpoint"),
@@ -153,13 +163,50 @@ def test_capitalised_name_tag_matches_too(aws: boto3.Session, harness: Harness) 
                  id="private-hosted-zone"),
     pytest.param(variants.add_security_group_association, "security group association",
                  id="security-group-association"),
-])
-def test_vpc_holding_foreign_resources_is_kept_whole(
-        aws: boto3.Session, harness: Harness, add: object, what: str) -> None:
-    ids = seed.seed_trivy_leftovers(aws, "us-east-1")
-    foreign_id = add(aws, ids)  # type: ignore[operator]
+]
+# Well-established regions (moto knows their zones); us-east-1 first, where VPC Lattice is.
+FOREIGN_REGIONS = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-central-1",
+    "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-south-1", "ap-northeast-1",
+    "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
+    "ap-southeast-3", "sa-east-1", "me-south-1", "af-south-1", "ap-east-1", "me-central-1",
+    "eu-central-2", "eu-south-2", "ap-south-2", "ap-southeast-4", "ca-west-1", "mx-central-1",
+)
 
-    result, doc = harness.json("trivy", "plan", "--detailed-exitcode")
+
+@dataclass(frozen=True)
+class ForeignWorld:
+    exit_code: int
+    doc: dict[str, Any]
+    placed: dict[str, tuple[seed.TrivyIds, str]]  # case id -> the VPC's leftovers, foreign id
+
+
+@pytest.fixture(scope="module")
+def foreign_world(tmp_path_factory: pytest.TempPathFactory) -> ForeignWorld:
+    """Every case's Trivy leftovers and foreign resource, each in its own region, and one plan
+    of all those regions; moto is stopped again before any other test runs."""
+    assert len(FOREIGN_REGIONS) >= len(FOREIGN_CASES)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        moto_environment(monkeypatch, tmp_path_factory.mktemp("foreign"), "us-east-1")
+        with mock_aws():
+            session = new_session("us-east-1")
+            placed = {}
+            for case, region in zip(FOREIGN_CASES, FOREIGN_REGIONS, strict=False):
+                ids = seed.seed_trivy_leftovers(session, region)
+                add: Callable[[boto3.Session, seed.TrivyIds], str] = case.values[0]  # type: ignore[assignment]
+                placed[str(case.id)] = (ids, add(session, ids))
+            regions = ",".join(FOREIGN_REGIONS[:len(FOREIGN_CASES)])
+            result, doc = Harness().json("trivy", "plan", "--detailed-exitcode",
+                                         "--regions", regions)
+    return ForeignWorld(result.exit_code, doc, placed)
+
+
+@pytest.mark.parametrize(("case", "what"),
+                         [pytest.param(c.id, c.values[1], id=c.id) for c in FOREIGN_CASES])
+def test_vpc_holding_foreign_resources_is_kept_whole(
+        foreign_world: ForeignWorld, case: str, what: str) -> None:
+    ids, foreign_id = foreign_world.placed[case]
+    doc = foreign_world.doc
 
     rows = by_key(doc)
     assert rows[("vpc", ids.vpc_id)]["action"] == "keep"
@@ -169,7 +216,8 @@ def test_vpc_holding_foreign_resources_is_kept_whole(
     assert inside
     assert all(r["action"] == "keep" for r in inside)
     # the bucket and cluster are independent of the VPC and still go
-    assert result.exit_code == 2
+    assert foreign_world.exit_code == 2
+    assert {k for k, _ in deletes(doc, ids.region)} == {"s3-bucket", "ecs-cluster"}
     assert {k for k, _ in deletes(doc)} == {"s3-bucket", "ecs-cluster"}
 
 

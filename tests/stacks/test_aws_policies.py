@@ -7,9 +7,7 @@ import json
 import re
 from typing import Any
 
-import parliament
 import pytest
-from cfnlint.api import ManualArgs, lint
 
 from stacks.aws_connector.policies import Document
 from stacks.aws_connector.refs import LiteralRefs
@@ -76,6 +74,11 @@ def findings(document: Document, *, trust: bool = False) -> list[tuple[str, Any]
     if trust:
         document = {**document,
                     "Statement": [{**s, "Resource": "*"} for s in document["Statement"]]}
+    # Imported where used, not at collection: parliament and cfn-lint (which pulls in sympy and
+    # networkx) cost each pytest worker over a second of CPU to import, and only these tests
+    # need them.
+    import parliament
+
     policy = parliament.analyze_policy_string(json.dumps(document))
     found = [(f.issue, f.detail) for f in policy.findings
              if not (f.issue == "RESOURCE_MISMATCH"
@@ -163,6 +166,8 @@ def test_k8s_role_passes_exactly_the_two_kinesis_roles() -> None:
 # --- organization mode: the CloudFormation template ------------------------------------------
 
 def cfn_lint(template: dict[str, Any]) -> list[str]:
+    from cfnlint.api import ManualArgs, lint  # imported here: see findings()
+
     return [str(m) for m in lint(json.dumps(template), config=ManualArgs(regions=["us-east-1"]))]
 
 
