@@ -27,7 +27,6 @@ from urllib.parse import urlparse
 import boto3
 
 from localaws.scenario import REGIONS, seed_scenario
-from localaws.server import local_aws_environment, moto_server
 from localaws.sessions import shared_session
 
 # Credentials and profiles from the user's shell would win over the sandbox's otherwise.
@@ -50,6 +49,9 @@ def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
 
 
 def serve(port: int, tasks: int, bin_dir: Path) -> int:
+    # Imported here: moto's server takes seconds to import, and `release-enis` needs none of it.
+    from localaws.server import local_aws_environment, moto_server
+
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     # A shell starts background jobs with SIGINT ignored, and Python keeps it ignored: the
     # sandbox exists to run until Ctrl-C, so it takes SIGINT back.
