@@ -6,6 +6,7 @@ with a principal ID, and registrations also record the explicit provider they us
 
 from __future__ import annotations
 
+import copy
 import json
 import runpy
 import uuid
@@ -109,12 +110,34 @@ def install_policy_mocks() -> ProviderRecordingMonitor:
     return monitor
 
 
-def run_program(azure: dict[str, Any] | None, other_config: dict[str, str] | None = None
-                ) -> tuple[ProviderRecordingMonitor, dict[str, Any]]:
+_RUNS: dict[str, tuple[ProviderRecordingMonitor, dict[str, Any]]] = {}
+
+
+def run_program(azure: dict[str, Any] | None, other_config: dict[str, str] | None = None, *,
+                fresh: bool = False) -> tuple[ProviderRecordingMonitor, dict[str, Any]]:
     """Run stacks/__main__.py with `defender-containers:azure` = `azure`.
 
-    Returns the monitor and the stack's exports (resolved).
+    Returns the monitor and the stack's exports (resolved). Calls with the same config (the
+    same JSON, key order included) in one test process share one run of the program: each
+    gets a new monitor holding deep copies of that run's registrations and resources, and a
+    deep copy of its exports, so it gets exactly what a fresh run returns (the program is
+    deterministic but for the order of registrations, which also varies between fresh runs;
+    the tests that check determinism pass fresh=True for the run they compare) and no test
+    sees what another changed. A run that raises is not kept: it raises every time.
     """
+    key = json.dumps([azure, other_config])
+    if fresh or key not in _RUNS:
+        _RUNS[key] = _run_program(azure, other_config)
+    monitor, exports = _RUNS[key]
+    assert isinstance(monitor.mocks, RecordingMocks)
+    copied = ProviderRecordingMonitor(copy.deepcopy(monitor.mocks))
+    copied.registrations = copy.deepcopy(monitor.registrations)
+    copied.resources = copy.deepcopy(monitor.resources)
+    return copied, copy.deepcopy(exports)
+
+
+def _run_program(azure: dict[str, Any] | None, other_config: dict[str, str] | None
+                 ) -> tuple[ProviderRecordingMonitor, dict[str, Any]]:
     monitor = install_policy_mocks()
     config = dict(other_config or {})
     if azure is not None:

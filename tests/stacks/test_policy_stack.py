@@ -131,7 +131,7 @@ def test_both_scopes_and_names_are_deterministic() -> None:
     assert set(exports["azurePolicyPrincipalIds"]) == {MG_SCOPE, f"/subscriptions/{SUB_A}"}
     names = sorted(r.inputs["roleAssignmentName"] for r in monitor.of_type(RA))
     assert len(set(names)) == len(names) == 2 * 8
-    again, _ = run_program(config(managementGroups=[MG], subscriptions=[SUB_A]))
+    again, _ = run_program(config(managementGroups=[MG], subscriptions=[SUB_A]), fresh=True)
     assert sorted(r.inputs["roleAssignmentName"] for r in again.of_type(RA)) == names
 
 

@@ -205,7 +205,7 @@ def test_region_without_short_code_gets_a_stable_short_name() -> None:
     assert name.startswith("mdc-aks-sensor-")
     assert len(name) <= 24
     again, _ = run_program(config(arcClusters=False, sensorWorkspace=workspace_config(
-        regions=["newzealandnorth"])))
+        regions=["newzealandnorth"])), fresh=True)
     assert name in assignments(again, MG_SCOPE)
 
 
