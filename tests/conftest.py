@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from localaws.org import assumed_session
-from localaws.strict import new_session
-from tests import speedups
+if TYPE_CHECKING:
+    import boto3
 
-speedups.install()
+# moto, boto3 and the local AWS tooling are imported where used, not here: the pytest-xdist
+# controller loads this file too, and runs no test (their import is seconds of its CPU).
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """tests/speedups.py, in every process that runs tests: a worker, or pytest without -n."""
+    if getattr(config, "workerinput", None) is None and config.getoption("numprocesses", None):
+        return  # the xdist controller
+    from tests import speedups
+
+    speedups.install()
 
 # The role `--role-name` names in the multi-account tests, and a second account to assume it in.
 ROLE = "DefenderMigrate"
@@ -31,6 +39,10 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, aws_region: str
         ) -> Iterator[boto3.Session]:
     """moto in-process, with credentials only from the environment (no ~/.aws of the machine, no
     endpoint or profile of the caller's shell), run from an empty working directory."""
+    from moto import mock_aws
+
+    from localaws.strict import new_session
+
     moto_environment(monkeypatch, tmp_path, aws_region)
     with mock_aws():
         yield new_session(aws_region)
@@ -54,6 +66,10 @@ def moto_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, aws_region
 def assumed(account: str, role_name: str = ROLE) -> boto3.Session:
     """A session in `account` through `role_name`, as the command reaches it (moto accepts any
     AssumeRole; the session's credentials carry the account)."""
+    import boto3
+
+    from localaws.org import assumed_session
+
     return assumed_session(boto3.Session(), account, role_name)
 
 
