@@ -3,6 +3,7 @@ the SDK's own returns, and a run shared by run_program is what a fresh run retur
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -59,8 +60,10 @@ def test_traces_share_no_message() -> None:
 
 
 def by_urn(monitor: ProviderRecordingMonitor) -> dict[str, Registration]:
-    """Registrations by URN: their order differs between fresh runs of the program too."""
-    found = {r.urn: r for r in monitor.registrations}
+    """Registrations by URN, each one's dependencies sorted: the order of both differs between
+    fresh runs of the program too (Pulumi resolves them concurrently)."""
+    found = {r.urn: dataclasses.replace(r, dependencies=sorted(r.dependencies))
+             for r in monitor.registrations}
     assert len(found) == len(monitor.registrations)
     return found
 
