@@ -182,20 +182,27 @@ class ForeignWorld:
 
 
 @pytest.fixture(scope="module")
-def foreign_world(tmp_path_factory: pytest.TempPathFactory) -> ForeignWorld:
-    """Every case's Trivy leftovers and foreign resource, each in its own region, and one plan
-    of all those regions; moto is stopped again before any other test runs."""
+def foreign_world(request: pytest.FixtureRequest,
+                  tmp_path_factory: pytest.TempPathFactory) -> ForeignWorld:
+    """The selected cases' Trivy leftovers and foreign resources, each in its region, and one
+    plan of those regions; moto is stopped again before any other test runs. Only the cases
+    this run selected are seeded: `dev.py mutate --only` runs one case, and builds one."""
     assert len(FOREIGN_REGIONS) >= len(FOREIGN_CASES)
+    test = test_vpc_holding_foreign_resources_is_kept_whole.__name__
+    selected = {item.callspec.id for item in request.session.items
+                if getattr(item, "originalname", "") == test and hasattr(item, "callspec")}
+    chosen = [(case, region) for case, region in zip(FOREIGN_CASES, FOREIGN_REGIONS, strict=False)
+              if case.id in selected]
     with pytest.MonkeyPatch.context() as monkeypatch:
         moto_environment(monkeypatch, tmp_path_factory.mktemp("foreign"), "us-east-1")
         with mock_aws():
             session = new_session("us-east-1")
             placed = {}
-            for case, region in zip(FOREIGN_CASES, FOREIGN_REGIONS, strict=False):
+            for case, region in chosen:
                 ids = seed.seed_trivy_leftovers(session, region)
                 add: Callable[[boto3.Session, seed.TrivyIds], str] = case.values[0]  # type: ignore[assignment]
                 placed[str(case.id)] = (ids, add(session, ids))
-            regions = ",".join(FOREIGN_REGIONS[:len(FOREIGN_CASES)])
+            regions = ",".join(region for _, region in chosen)
             result, doc = Harness().json("trivy", "plan", "--detailed-exitcode",
                                          "--regions", regions)
     return ForeignWorld(result.exit_code, doc, placed)
