@@ -2,7 +2,7 @@
 
 botocore gives every session its own loader: a process that makes many sessions (one per
 account it assumes, one per seeding step) parsed EC2's model, megabytes of JSON, again for each.
-The command shares one loader between its sessions (migrate.aws.botocore_session); the tooling
+The command shares one loader between its sessions (migrate.aws.share_loader); the tooling
 uses the same one.
 """
 
@@ -12,10 +12,10 @@ from typing import Any
 
 import boto3
 
-from migrate.aws import botocore_session
+from migrate.aws import share_loader
 
 
 def shared_session(**kwargs: Any) -> boto3.Session:
     """A fresh boto3 Session (own credentials, region and event handlers; `kwargs` as for
     boto3.Session) that reuses the process's parsed service models."""
-    return boto3.Session(botocore_session=botocore_session(), **kwargs)
+    return share_loader(boto3.Session(**kwargs))

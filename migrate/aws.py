@@ -86,11 +86,12 @@ class _SharedLoader(botocore.loaders.Loader):
 _LOADER = _SharedLoader()
 
 
-def botocore_session() -> botocore.session.Session:
-    """A new botocore session on the process's shared loader: its own credentials, config and
-    event handlers, and the service models every other session of the process already parsed."""
-    session = botocore.session.Session()
-    session.register_component("data_loader", _LOADER)
+def share_loader(session: boto3.Session) -> boto3.Session:
+    """`session` (its own credentials, config and event handlers) on the process's shared loader,
+    with the service models every other session already parsed. Set after boto3 made the
+    session: boto3 appends its data path to the loader of every session it makes, which on a
+    shared loader would pile up one more search path per session."""
+    session._session.register_component("data_loader", _LOADER)
     return session
 
 
@@ -132,7 +133,8 @@ def service_regions(service: str) -> frozenset[str]:
 
 @cache
 def _service_regions(service: str) -> frozenset[str]:
-    session = botocore_session()
+    session = botocore.session.Session()
+    session.register_component("data_loader", _LOADER)
     return frozenset(region for partition in session.get_available_partitions()
                      for region in session.get_available_regions(service,
                                                                  partition_name=partition))
@@ -258,7 +260,7 @@ class SessionFactory:
     _routed: boto3.Session | None = field(default=None, repr=False)
 
     def _finish(self, session: boto3.Session) -> boto3.Session:
-        session._session.register_component("data_loader", _LOADER)
+        share_loader(session)
         session._session.get_component("response_parser_factory").set_parser_defaults(
             timestamp_parser=parse_timestamp)
         if self.hook is not None:

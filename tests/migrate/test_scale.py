@@ -321,3 +321,21 @@ def test_threads_sharing_the_loader_parse_each_model_once() -> None:
     assert all(m is models[0] for m in models)
     assert reads
     assert max(reads.values()) == 1, reads
+
+
+def test_sessions_on_the_shared_loader_add_nothing_to_its_search_paths(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """boto3 appends its data path to the loader of every session it makes: a session joins the
+    shared loader only after that, or every account's session would add one more path to search
+    (the command's sessions and the local tooling's alike)."""
+    from localaws.sessions import shared_session
+
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    paths = list(aws_module._LOADER.search_paths)
+    factory = SessionFactory(profile=None)
+    factory.base()
+    for _ in range(3):
+        session = shared_session(region_name="us-east-1")
+        assert session._session.get_component("data_loader") is aws_module._LOADER
+    assert aws_module._LOADER.search_paths == paths
